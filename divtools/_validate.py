@@ -1,0 +1,97 @@
+"""Boundary checks shared by every public function.
+
+Two layers (see ``docs`` in the README):
+
+* **Static facts** -- types, dtypes, shapes, the axis, the base -- are checked
+  from array metadata, so they raise ``ValueError``/``TypeError`` also under
+  ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
+* **Value facts** -- NaN, infinities, negative entries, all-zero or
+  unnormalised distributions -- are checked on concrete input only, from
+  per-row statistics (minimum and sum) computed in one fused pass before the
+  divergence. Under tracing the values are unknown; they are not checked
+  and the result follows IEEE arithmetic (NaN in gives NaN out), and the
+  inputs are divided by their sums whatever ``normalize`` says.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["check_base", "check_rows", "normalization_tolerance"]
+
+
+def normalization_tolerance(n: int, dtype) -> float:
+    """How far from 1 the sum of ``n`` probabilities may be without ``normalize=True``.
+
+    ``64 eps sqrt(n)``: the sum of ``n`` correctly rounded probabilities is off by
+    about ``eps sqrt(n) / 2`` (and at most ``n eps``); a vector that is off by
+    more was not normalised in this dtype. For float64 this is ``2.5e-14`` at
+    ``n = 3`` and ``1.4e-11`` at ``n = 10^6``; for float32 ``2.4e-4`` at ``n = 1000``.
+    """
+    return 64.0 * float(np.finfo(dtype).eps) * math.sqrt(max(n, 1))
+
+
+def check_base(base, logarithmic: bool, what: str):
+    """``log(base)`` for a valid base, ``None`` for nats; ``ValueError`` otherwise."""
+    if base is None:
+        return None
+    if not logarithmic:
+        raise ValueError(
+            f"base: {what} is not an information divergence and has no unit; "
+            "leave base=None"
+        )
+    try:
+        b = float(base)
+    except (TypeError, ValueError):
+        raise ValueError(f"base: expected a positive number, got {base!r}") from None
+    if not (b > 0.0) or b == 1.0 or not math.isfinite(b):
+        raise ValueError(f"base: the logarithm base must be positive, finite and not 1; got {base!r}")
+    return math.log(b)
+
+
+def _where(mask: np.ndarray) -> str:
+    """A short description of the first offending row."""
+    if mask.ndim == 0:
+        return ""
+    idx = tuple(int(i) for i in np.argwhere(mask)[0])
+    return f" (first at batch index {idx})"
+
+
+def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis) -> None:
+    """Raise ``ValueError`` if any distribution (row) of ``name`` is invalid.
+
+    ``row_min`` and ``row_sum`` are the minimum and the sum of each row along
+    the distribution axis (NumPy arrays of the batch shape).
+    """
+    row_min = np.asarray(row_min)
+    row_sum = np.asarray(row_sum)
+    bad = np.isnan(row_min) | np.isnan(row_sum)
+    if bad.any():
+        raise ValueError(f"{name}: contains NaN{_where(bad)}")
+    bad = np.isneginf(row_min)
+    if bad.any():
+        raise ValueError(f"{name}: contains -inf{_where(bad)}")
+    bad = np.isinf(row_sum)
+    if bad.any():
+        raise ValueError(f"{name}: contains inf (or its sum overflows){_where(bad)}")
+    bad = row_min < 0
+    if bad.any():
+        raise ValueError(
+            f"{name}: has negative entries (minimum {row_min[bad].min():.6g}){_where(bad)}"
+        )
+    bad = row_sum == 0
+    if bad.any():
+        raise ValueError(f"{name}: a distribution has all-zero mass{_where(bad)}")
+    if not normalize:
+        tol = normalization_tolerance(n, dtype)
+        dev = np.abs(row_sum - 1.0)
+        bad = dev > tol
+        if bad.any():
+            worst = row_sum[bad].flat[0]
+            raise ValueError(
+                f"{name}: does not sum to 1 along axis {axis} (sum = {worst:.17g}, "
+                f"tolerance {tol:.2g}); pass normalize=True to divide by the sum"
+                f"{_where(bad)}"
+            )

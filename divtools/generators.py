@@ -1,0 +1,735 @@
+r"""The f-divergence table: one frozen record per divergence.
+
+An f-divergence between distributions ``P`` and ``Q`` with masses ``p`` and ``q`` is
+
+.. math::
+
+    D_f(P \,\|\, Q) = \sum_x q(x)\, f\!\left(\frac{p(x)}{q(x)}\right),
+
+with ``f`` convex on ``[0, inf)`` and the boundary conventions of the perspective
+function: ``0 f(0/0) = 0``; ``q f(0/q) = q f(0)`` where ``p = 0 < q``; and
+``p f'(inf)`` where ``q = 0 < p``, with ``f'(inf) = lim_{t -> inf} f(t)/t``
+(Csiszar 1967; Liese & Vajda 2006).
+
+Each :class:`Generator` holds everything the rest of divtools reads: ``f``, the
+derivative ``f'`` (which is the optimal critic ``T* = f'(p/q)`` of the variational
+representation), the Fenchel conjugate ``f*`` and its domain, the f-GAN output
+activation ``g_f`` that maps a real number into that domain (Nowozin, Cseke &
+Tomioka 2016, table 6), the limits ``f(0)``, ``f'(1)``, ``f'(inf)``, and the
+accurate summand kernels used by :func:`divtools.f_divergence`.
+
+Conventions (nats; divergences, not distances):
+
+==================== ======================================== =====================
+name                 f(t)                                     D_f
+==================== ======================================== =====================
+kl                   t log t                                  KL(P||Q)
+reverse_kl           -log t                                   KL(Q||P)
+jeffreys             (t - 1) log t                            KL(P||Q) + KL(Q||P)
+js                   (t log(2t/(t+1)) + log(2/(t+1)))/2       JS(P, Q) in [0, log 2]
+gan                  t log t - (t + 1) log(t + 1)             2 JS - log 4
+tv                   |t - 1| / 2                              TV in [0, 1]
+pearson              (t - 1)^2                                chi^2(P||Q)
+neyman               (1 - t)^2 / t                            chi^2(Q||P)
+squared_hellinger    (sqrt(t) - 1)^2                          sum (sqrt p - sqrt q)^2 in [0, 2]
+triangular           (t - 1)^2 / (t + 1)                      sum (p - q)^2/(p + q) in [0, 2]
+==================== ======================================== =====================
+
+plus the families :func:`alpha` (Amari's alpha-divergences) and :func:`skew_js`.
+The squared Hellinger convention is the seeds' ``(sqrt t - 1)^2`` without a
+factor 1/2 (twice the convention of dit; TFP's equals ours). Lecture source of
+the table: CE 22-808 "Generative adversarial networks" (f-divergence table);
+the TV and JS conventions are those of CS 446 lecture 21.
+
+Summand kernels: the divergence is computed as a sum of terms of one sign.
+For ``f(1) = 0`` the terms are those of the standardised generator
+``f(t) - f'(1)(t - 1) >= 0``, which has the same sum for normalised inputs.
+Each term is evaluated from ``a``, ``b`` and the accurately known difference
+``d = a - b`` without cancellation (see :mod:`divtools._numerics`). A record
+may split its kernel into several *parts* whose sums add up to the divergence;
+the CPU path reduces each part in its own fused pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import jax
+import jax.numpy as jnp
+from jax.scipy.special import xlogy
+
+from divtools import _numerics as nx
+
+__all__ = [
+    "GENERATORS",
+    "Generator",
+    "Interval",
+    "alpha",
+    "custom",
+    "get",
+    "skew_js",
+    "wright_omega",
+]
+
+Kernel = Callable[[jax.Array, jax.Array, jax.Array], jax.Array]
+
+
+class Interval(NamedTuple):
+    """A real interval, the domain of a conjugate ``f*``."""
+
+    low: float
+    high: float
+    closed_low: bool = False
+    closed_high: bool = False
+
+    def contains(self, y):
+        """Elementwise membership test (NumPy or JAX arrays)."""
+        lo_ok = (y >= self.low) if self.closed_low else (y > self.low)
+        hi_ok = (y <= self.high) if self.closed_high else (y < self.high)
+        return lo_ok & hi_ok
+
+    def __str__(self) -> str:
+        lo = "[" if self.closed_low else "("
+        hi = "]" if self.closed_high else ")"
+        return f"{lo}{_fmt(self.low)}, {_fmt(self.high)}{hi}"
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "-inf" if x < 0 else "inf"
+    return f"{x:.6g}"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Generator:
+    """The definition of one f-divergence, read by every layer of divtools.
+
+    Attributes:
+      name: key in :data:`GENERATORS` (or a family member such as ``alpha(2)``).
+      f: the generator ``t -> f(t)``, convex on ``[0, inf)`` (JAX-traceable).
+      f_prime: its derivative ``t -> f'(t)``; also the optimal critic of the
+        variational representation, ``T*(x) = f'(p(x)/q(x))``.
+      conjugate: the Fenchel conjugate ``y -> f*(y) = sup_t (t y - f(t))``.
+      conjugate_domain: where ``f*`` is finite.
+      activation: the f-GAN output activation ``g_f``, mapping a real critic
+        output into ``conjugate_domain``.
+      f_at_zero: ``f(0) = lim_{t -> 0+} f(t)`` (may be ``inf``).
+      f_prime_at_one: ``f'(1)`` (a subgradient where ``f`` has a kink at 1).
+      f_prime_at_inf: ``lim_{t -> inf} f(t)/t`` (may be ``inf``).
+      f_at_one: ``f(1)``, 0 except for ``gan``.
+      parts: accurate summand kernels ``(a, b, d) -> terms``; the divergence is
+        the sum over parts and outcomes (divided by the mass of ``q``).
+      logarithmic: whether the value is an information quantity that scales
+        with the logarithm base (nats or bits).
+      formula, conjugate_formula, activation_formula: plain-text formulas.
+      description: what the divergence is, with its conventions.
+      reference: where the definition comes from.
+    """
+
+    name: str
+    f: Callable
+    f_prime: Callable
+    conjugate: Callable | None
+    conjugate_domain: Interval | None
+    activation: Callable | None
+    f_at_zero: float
+    f_prime_at_one: float
+    f_prime_at_inf: float
+    parts: tuple[Kernel, ...]
+    f_at_one: float = 0.0
+    logarithmic: bool = False
+    formula: str = ""
+    conjugate_formula: str = ""
+    activation_formula: str = ""
+    description: str = ""
+    reference: str = ""
+
+    @property
+    def optimal_critic(self) -> Callable:
+        """``t -> f'(t)``: evaluated at ``p(x)/q(x)`` it maximises ``E_P T - E_Q f*(T)``."""
+        return self.f_prime
+
+    @property
+    def standardized(self) -> bool:
+        """Whether the kernels sum ``f(t) - f'(1)(t - 1)`` rather than ``f`` itself."""
+        return self.f_at_one == 0.0
+
+    @property
+    def infinite_when_q_zero(self) -> bool:
+        """Whether an outcome with ``q = 0 < p`` makes the divergence infinite."""
+        return math.isinf(self.f_prime_at_inf)
+
+    @property
+    def infinite_when_p_zero(self) -> bool:
+        """Whether an outcome with ``p = 0 < q`` makes the divergence infinite."""
+        return math.isinf(self.f_at_zero)
+
+    def terms(self, a, b, d):
+        """Elementwise summands ``b * f~(a/b)`` (all kernels added)."""
+        out = self.parts[0](a, b, d)
+        for part in self.parts[1:]:
+            out = out + part(a, b, d)
+        return out
+
+    def __repr__(self) -> str:
+        return f"Generator({self.name!r}, f(t) = {self.formula})"
+
+
+# --------------------------------------------------------------------------
+# Accurate summand kernels. All take (a, b, d) with a, b >= 0 and d = a - b.
+
+
+def _kl_terms(a, b, d):
+    return nx.relative_entropy_terms(a, b, d)
+
+
+def _reverse_kl_terms(a, b, d):
+    return nx.relative_entropy_terms(b, a, -d)
+
+
+def _jeffreys_terms(a, b, d):
+    # (a - b) log(a/b) = 2 d (s + atanh(s) - s): a product of two factors of one sign.
+    small = nx.tiny(a.dtype)
+    s = d / jnp.maximum(a + b, small)
+    a_s, b_s = nx.sanitize_ratio(a, b)
+    return 2 * d * (s + nx.atanh_minus(s, a_s, b_s))
+
+
+def _skew_js_parts(w: float) -> tuple[Kernel, Kernel]:
+    # w KL(P || M) + (1 - w) KL(Q || M), M = w P + (1 - w) Q; a - m = (1 - w) d.
+    def first(a, b, d):
+        m = w * a + (1 - w) * b
+        return w * nx.relative_entropy_terms(a, m, (1 - w) * d)
+
+    def second(a, b, d):
+        m = w * a + (1 - w) * b
+        return (1 - w) * nx.relative_entropy_terms(b, m, -w * d)
+
+    return first, second
+
+
+def _gan_terms(a, b, d):
+    # b f(a/b) = -(a log(1 + b/a) + b log(1 + a/b)) <= 0: one sign, no cancellation.
+    a_s, b_s = nx.sanitize_ratio(a, b)
+    return -(a * jnp.log1p(b / a_s) + b * jnp.log1p(a / b_s))
+
+
+def _tv_terms(a, b, d):
+    return 0.5 * jnp.abs(d)
+
+
+def _pearson_terms(a, b, d):
+    small = nx.tiny(a.dtype)
+    return d * (d / jnp.maximum(b, small))  # d * (d/b), not d**2/b: d**2 underflows
+
+
+def _neyman_terms(a, b, d):
+    small = nx.tiny(a.dtype)
+    return d * (d / jnp.maximum(a, small))
+
+
+def _hellinger_terms(a, b, d):
+    # (sqrt a - sqrt b)^2 = d^2 / (sqrt a + sqrt b)^2 avoids subtracting square roots.
+    small = nx.tiny(a.dtype)
+    r = jnp.sqrt(a) + jnp.sqrt(b)
+    return d * (d / jnp.maximum(r * r, small))
+
+
+def _triangular_terms(a, b, d):
+    small = nx.tiny(a.dtype)
+    return d * (d / jnp.maximum(a + b, small))
+
+
+# --------------------------------------------------------------------------
+# Generators, conjugates and activations of the table.
+
+
+def _softplus(v):
+    return jnp.logaddexp(v, 0.0)
+
+
+def wright_omega(z):
+    """The Wright omega function ``w = W(exp(z))``: the solution of ``w + log w = z``.
+
+    Used by the conjugate of Jeffreys' generator. Newton's iteration
+    ``w <- w (1 + z - log w) / (1 + w)`` from ``log(1 + e^z)`` (``z < 1``) or
+    ``z - log z`` (``z >= 1``) converges in five steps to float64 precision;
+    below ``z = -30``, ``omega(z) = e^z`` to that precision.
+    """
+    z = jnp.asarray(z)
+    z_big = jnp.maximum(z, 1.0)
+    z_mid = jnp.clip(z, -30.0, 1.0)
+    w = jnp.where(z < 1.0, jnp.log1p(jnp.exp(z_mid)), z_big - jnp.log(z_big))
+    for _ in range(5):
+        w = w * (1.0 + jnp.maximum(z, -30.0) - jnp.log(w)) / (1.0 + w)
+    return jnp.where(z < -30.0, jnp.exp(z), w)
+
+
+_LOG2 = math.log(2.0)
+
+
+def _kl_record() -> Generator:
+    return Generator(
+        name="kl",
+        f=lambda t: xlogy(t, t),
+        f_prime=lambda t: jnp.log(t) + 1.0,
+        conjugate=lambda y: jnp.exp(y - 1.0),
+        conjugate_domain=Interval(-math.inf, math.inf),
+        activation=lambda v: v,
+        f_at_zero=0.0,
+        f_prime_at_one=1.0,
+        f_prime_at_inf=math.inf,
+        parts=(_kl_terms,),
+        logarithmic=True,
+        formula="t log t",
+        conjugate_formula="exp(y - 1)",
+        activation_formula="v",
+        description="Kullback-Leibler divergence KL(P||Q) = sum p log(p/q); inf unless supp P is in supp Q.",
+        reference="Kullback & Leibler (1951); CS 446 lecture 21; CE 22-808 f-divergence table.",
+    )
+
+
+def _reverse_kl_record() -> Generator:
+    return Generator(
+        name="reverse_kl",
+        f=lambda t: -jnp.log(t),
+        f_prime=lambda t: -1.0 / t,
+        conjugate=lambda y: -1.0 - jnp.log(-y),
+        conjugate_domain=Interval(-math.inf, 0.0),
+        activation=lambda v: -jnp.exp(-v),
+        f_at_zero=math.inf,
+        f_prime_at_one=-1.0,
+        f_prime_at_inf=0.0,
+        parts=(_reverse_kl_terms,),
+        logarithmic=True,
+        formula="-log t",
+        conjugate_formula="-1 - log(-y)",
+        activation_formula="-exp(-v)",
+        description="Reverse KL, KL(Q||P); the reverse generator t f(1/t) of kl.",
+        reference="Nowozin, Cseke & Tomioka (2016), table 1.",
+    )
+
+
+def _jeffreys_record() -> Generator:
+    return Generator(
+        name="jeffreys",
+        f=lambda t: (t - 1.0) * jnp.log(t),
+        f_prime=lambda t: jnp.log(t) + 1.0 - 1.0 / t,
+        conjugate=lambda y: (lambda w: w + 1.0 / w + y - 2.0)(wright_omega(1.0 - y)),
+        conjugate_domain=Interval(-math.inf, math.inf),
+        activation=lambda v: v,
+        f_at_zero=math.inf,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=math.inf,
+        parts=(_jeffreys_terms,),
+        logarithmic=True,
+        formula="(t - 1) log t",
+        conjugate_formula="W(e^(1-y)) + 1/W(e^(1-y)) + y - 2",
+        activation_formula="v",
+        description="Jeffreys divergence (symmetric KL) KL(P||Q) + KL(Q||P) = sum (p - q) log(p/q).",
+        reference="Jeffreys (1946); CE 22-808 f-divergence table ('symmetric KL').",
+    )
+
+
+def _js_record() -> Generator:
+    return Generator(
+        name="js",
+        f=lambda t: 0.5 * (xlogy(t, 2.0 * t / (t + 1.0)) + jnp.log(2.0 / (t + 1.0))),
+        f_prime=lambda t: 0.5 * jnp.log(2.0 * t / (t + 1.0)),
+        conjugate=lambda y: -0.5 * jnp.log(2.0 - jnp.exp(2.0 * y)),
+        conjugate_domain=Interval(-math.inf, 0.5 * _LOG2),
+        activation=lambda v: 0.5 * (_LOG2 - _softplus(-v)),
+        f_at_zero=0.5 * _LOG2,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=0.5 * _LOG2,
+        parts=(nx.js_terms,),
+        logarithmic=True,
+        formula="(t log(2t/(t+1)) + log(2/(t+1)))/2",
+        conjugate_formula="-log(2 - exp(2y))/2",
+        activation_formula="(log 2 - log(1 + exp(-v)))/2",
+        description=(
+            "Jensen-Shannon divergence JS = KL(P||M)/2 + KL(Q||M)/2, M = (P+Q)/2; "
+            "in [0, log 2]; the divergence, not scipy's distance sqrt(JS)."
+        ),
+        reference="Lin (1991); CS 446 lecture 21; CE 22-808 f-divergence table.",
+    )
+
+
+def _gan_record() -> Generator:
+    return Generator(
+        name="gan",
+        f=lambda t: xlogy(t, t) - xlogy(t + 1.0, t + 1.0),
+        f_prime=lambda t: jnp.log(t / (t + 1.0)),
+        conjugate=lambda y: -jnp.log1p(-jnp.exp(y)),
+        conjugate_domain=Interval(-math.inf, 0.0),
+        activation=lambda v: -_softplus(-v),
+        f_at_zero=0.0,
+        f_prime_at_one=-_LOG2,
+        f_prime_at_inf=0.0,
+        f_at_one=-2.0 * _LOG2,
+        parts=(_gan_terms,),
+        logarithmic=True,
+        formula="t log t - (t + 1) log(t + 1)",
+        conjugate_formula="-log(1 - exp(y))",
+        activation_formula="-log(1 + exp(-v))",
+        description=(
+            "The GAN divergence 2 JS(P, Q) - log 4, in [-log 4, 0]: the value of the "
+            "GAN game at the optimal discriminator (f(1) = -log 4, not standardised)."
+        ),
+        reference="Goodfellow et al. (2014); Nowozin et al. (2016); CE 22-808 'The Goodfellow GAN as F-GAN'.",
+    )
+
+
+def _tv_record() -> Generator:
+    return Generator(
+        name="tv",
+        f=lambda t: 0.5 * jnp.abs(t - 1.0),
+        f_prime=lambda t: 0.5 * jnp.sign(t - 1.0),
+        conjugate=lambda y: y,
+        conjugate_domain=Interval(-0.5, 0.5, True, True),
+        activation=lambda v: 0.5 * jnp.tanh(v),
+        f_at_zero=0.5,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=0.5,
+        parts=(_tv_terms,),
+        formula="|t - 1| / 2",
+        conjugate_formula="y",
+        activation_formula="tanh(v) / 2",
+        description=(
+            "Total variation distance sup_A |P(A) - Q(A)| = sum |p - q| / 2, in [0, 1]. "
+            "The seeds' table lists |t - 1|, whose divergence is twice this."
+        ),
+        reference="CS 446 lecture 21 (proposition on TV); Nowozin et al. (2016), table 1.",
+    )
+
+
+def _pearson_record() -> Generator:
+    return Generator(
+        name="pearson",
+        f=lambda t: (t - 1.0) ** 2,
+        f_prime=lambda t: 2.0 * (t - 1.0),
+        conjugate=lambda y: 0.25 * y * y + y,
+        conjugate_domain=Interval(-math.inf, math.inf),
+        activation=lambda v: v,
+        f_at_zero=1.0,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=math.inf,
+        parts=(_pearson_terms,),
+        formula="(t - 1)^2",
+        conjugate_formula="y^2/4 + y",
+        activation_formula="v",
+        description="Pearson chi-square divergence sum (p - q)^2 / q.",
+        reference="Pearson (1900); CE 22-808 f-divergence table; CSE6243 lecture 16.",
+    )
+
+
+def _neyman_record() -> Generator:
+    return Generator(
+        name="neyman",
+        f=lambda t: (1.0 - t) ** 2 / t,
+        f_prime=lambda t: 1.0 - 1.0 / (t * t),
+        conjugate=lambda y: 2.0 - 2.0 * jnp.sqrt(1.0 - y),
+        conjugate_domain=Interval(-math.inf, 1.0, False, True),
+        activation=lambda v: 1.0 - jnp.exp(v),
+        f_at_zero=math.inf,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=1.0,
+        parts=(_neyman_terms,),
+        formula="(1 - t)^2 / t",
+        conjugate_formula="2 - 2 sqrt(1 - y)",
+        activation_formula="1 - exp(v)",
+        description="Neyman chi-square divergence sum (p - q)^2 / p = pearson(Q||P).",
+        reference="Neyman (1949); Nowozin et al. (2016), table 1.",
+    )
+
+
+def _hellinger_record() -> Generator:
+    return Generator(
+        name="squared_hellinger",
+        f=lambda t: (jnp.sqrt(t) - 1.0) ** 2,
+        f_prime=lambda t: 1.0 - 1.0 / jnp.sqrt(t),
+        conjugate=lambda y: y / (1.0 - y),
+        conjugate_domain=Interval(-math.inf, 1.0),
+        activation=lambda v: 1.0 - jnp.exp(v),
+        f_at_zero=1.0,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=1.0,
+        parts=(_hellinger_terms,),
+        formula="(sqrt(t) - 1)^2",
+        conjugate_formula="y / (1 - y)",
+        activation_formula="1 - exp(v)",
+        description=(
+            "Squared Hellinger distance sum (sqrt p - sqrt q)^2 = 2 (1 - BC), in [0, 2] "
+            "(no factor 1/2: twice dit's convention)."
+        ),
+        reference="Hellinger (1909); CE 22-808 f-divergence table.",
+    )
+
+
+def _triangular_record() -> Generator:
+    return Generator(
+        name="triangular",
+        f=lambda t: (t - 1.0) ** 2 / (t + 1.0),
+        f_prime=lambda t: (t - 1.0) * (t + 3.0) / (t + 1.0) ** 2,
+        conjugate=lambda y: 4.0 - y - 4.0 * jnp.sqrt(1.0 - y),
+        conjugate_domain=Interval(-math.inf, 1.0, False, True),
+        activation=lambda v: 1.0 - jnp.exp(v),
+        f_at_zero=1.0,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=1.0,
+        parts=(_triangular_terms,),
+        formula="(t - 1)^2 / (t + 1)",
+        conjugate_formula="4 - y - 4 sqrt(1 - y)",
+        activation_formula="1 - exp(v)",
+        description="Triangular discrimination (Vincze-Le Cam) sum (p - q)^2 / (p + q), in [0, 2].",
+        reference="Le Cam (1986); Topsoe (2000).",
+    )
+
+
+#: The table: name -> :class:`Generator`.
+GENERATORS: dict[str, Generator] = {
+    g.name: g
+    for g in (
+        _kl_record(),
+        _reverse_kl_record(),
+        _jeffreys_record(),
+        _js_record(),
+        _gan_record(),
+        _tv_record(),
+        _pearson_record(),
+        _neyman_record(),
+        _hellinger_record(),
+        _triangular_record(),
+    )
+}
+
+
+# --------------------------------------------------------------------------
+# Families.
+
+
+@functools.lru_cache(maxsize=64)
+def skew_js(w: float) -> Generator:
+    """The skewed Jensen-Shannon divergence with mixture weights ``(w, 1 - w)``.
+
+    ``JS_w(P, Q) = w KL(P || M) + (1 - w) KL(Q || M)`` with ``M = w P + (1 - w) Q``
+    (dit's ``jensen_shannon_divergence`` with two weights). ``w = 1/2`` is
+    ``js``. Its generator is ``f_w(t) = w t log t - (w t + 1 - w) log(w t + 1 - w)``,
+    with conjugate ``(1 - w) (log(1 - w) - log(1 - w e^(y/w)))`` on ``y < -w log w``.
+    """
+    w = float(w)
+    if not 0.0 < w < 1.0:
+        raise ValueError(f"skew_js: the weight w must lie in (0, 1); got {w}")
+    if w == 0.5:
+        return GENERATORS["js"]
+    v = 1.0 - w
+    return Generator(
+        name=f"skew_js({w:g})",
+        f=lambda t: w * xlogy(t, t) - xlogy(w * t + v, w * t + v),
+        f_prime=lambda t: w * jnp.log(t / (w * t + v)),
+        conjugate=lambda y: v * (math.log(v) - jnp.log1p(-w * jnp.exp(y / w))),
+        conjugate_domain=Interval(-math.inf, -w * math.log(w)),
+        activation=lambda x: -w * math.log(w) - w * _softplus(-x),
+        f_at_zero=-v * math.log(v),
+        f_prime_at_one=0.0,
+        f_prime_at_inf=-w * math.log(w),
+        parts=_skew_js_parts(w),
+        logarithmic=True,
+        formula=f"{w:g} t log t - ({w:g} t + {v:g}) log({w:g} t + {v:g})",
+        conjugate_formula=f"{v:g} (log {v:g} - log(1 - {w:g} exp(y/{w:g})))",
+        activation_formula=f"-{w:g} log {w:g} - {w:g} log(1 + exp(-v))",
+        description=f"Skewed Jensen-Shannon divergence with weights ({w:g}, {v:g}).",
+        reference="Lin (1991); dit's jensen_shannon_divergence with weights.",
+    )
+
+
+def _alpha_parts(a: float) -> tuple[Kernel, Kernel]:
+    # D = sum b [e^(aL) - 1 - a(e^L - 1)] / (a(a-1)), L = log(a/b).
+    # Closed form: (b e^(a L) - b - a d) / (a (a-1)), with b (e^L - 1) = d exactly.
+    # It cancels for small |L|; there the series sum_{k>=2} c_k L^k / k!,
+    # c_k = (a^(k-1) - 1)/(a - 1), is used. The two parts are the blend's halves.
+    lam = 2.0 / max(1.0, abs(a))  # series for |L| < lam
+    big = max(1.0, abs(a))
+    coeffs = []
+    k, fact = 2, 2.0
+    # |c_k| <= (k - 1) big**(k-2): stop when that bound times lam**(k-2) / k! is negligible.
+    while (k - 1) * (big * lam) ** (k - 2) / fact > 1e-18:
+        coeffs.append(sum(a**i for i in range(k - 1)) / fact)
+        k += 1
+        fact *= k
+    denom = a * (a - 1.0)
+
+    def log_ratio(x, y, d):
+        small = nx.tiny(x.dtype)
+        s = d / jnp.maximum(x + y, small)
+        x_s, y_s = nx.sanitize_ratio(x, y)
+        return 2.0 * (s + nx.atanh_minus(s, x_s, y_s))
+
+    def weight(L):
+        # 1 where |L| >= lam, else 0 (arithmetic, see divtools._numerics.step).
+        return jnp.minimum(jnp.floor(jnp.abs(L) * (1.0 / lam)), 1.0)
+
+    def closed(x, y, d):
+        L = log_ratio(x, y, d)
+        # y e^(aL) as (y e^(aL/2)) e^(aL/2): no overflow while the product is finite.
+        half = jnp.exp(0.5 * a * L)
+        return weight(L) * (((y * half) * half - y - a * d) / denom)
+
+    def series(x, y, d):
+        L = log_ratio(x, y, d)
+        return (1.0 - weight(L)) * (y * (L * L) * nx.horner(coeffs, L))
+
+    return closed, series
+
+
+@functools.lru_cache(maxsize=64)
+def alpha(a: float) -> Generator:
+    """Amari's alpha-divergence, ``f_a(t) = (t^a - 1 - a (t - 1)) / (a (a - 1))``.
+
+    ``a -> 1`` gives ``kl`` and ``a -> 0`` gives ``reverse_kl`` (returned for those
+    values); ``a = 2`` is ``pearson / 2``, ``a = -1`` is ``neyman / 2`` and
+    ``a = 1/2`` is ``2 * squared_hellinger``. Conjugate
+    ``f*(y) = ((1 + (a - 1) y)^(a/(a-1)) - 1) / a`` where ``1 + (a - 1) y >= 0``
+    (and ``-f(0) = -1/a`` below that point when ``a > 1``).
+    Reference: Amari (1985); Cichocki & Amari (2010).
+    """
+    a = float(a)
+    if not math.isfinite(a):
+        raise ValueError(f"alpha: the order must be finite; got {a}")
+    if a == 1.0:
+        return GENERATORS["kl"]
+    if a == 0.0:
+        return GENERATORS["reverse_kl"]
+    denom = a * (a - 1.0)
+    power = a / (a - 1.0)
+    if a > 1.0:
+        domain = Interval(-math.inf, math.inf)
+        activation = lambda v: v  # noqa: E731
+        conjugate = lambda y: (jnp.maximum(1.0 + (a - 1.0) * y, 0.0) ** power - 1.0) / a  # noqa: E731
+    else:
+        edge = 1.0 / (1.0 - a)
+        domain = Interval(-math.inf, edge, False, a < 0.0)
+        activation = lambda v: edge * (1.0 - jnp.exp(v))  # noqa: E731
+        conjugate = lambda y: ((1.0 + (a - 1.0) * y) ** power - 1.0) / a  # noqa: E731
+    return Generator(
+        name=f"alpha({a:g})",
+        f=lambda t: (t**a - 1.0 - a * (t - 1.0)) / denom,
+        f_prime=lambda t: (t ** (a - 1.0) - 1.0) / (a - 1.0),
+        conjugate=conjugate,
+        conjugate_domain=domain,
+        activation=activation,
+        f_at_zero=1.0 / a if a > 0 else math.inf,
+        f_prime_at_one=0.0,
+        f_prime_at_inf=math.inf if a > 1 else 1.0 / (1.0 - a),
+        parts=_alpha_parts(a),
+        formula=f"(t^{a:g} - 1 - {a:g} (t - 1)) / ({denom:g})",
+        conjugate_formula=f"((1 + {a - 1:g} y)^({power:g}) - 1) / {a:g}",
+        activation_formula="v" if a > 1 else f"{1 / (1 - a):g} (1 - exp(v))",
+        description=f"Amari alpha-divergence of order {a:g}.",
+        reference="Amari (1985); Cichocki & Amari (2010), Entropy 12(6).",
+    )
+
+
+# --------------------------------------------------------------------------
+# User-defined generators.
+
+
+def _limit(values: list[float]) -> float:
+    """The limit of a sequence evaluated at geometrically spaced points, or inf."""
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < len(values) // 2 + 1:
+        last = values[-1]
+        return math.copysign(math.inf, last) if not math.isnan(last) else math.inf
+    tail = finite[-3:]
+    spread = max(tail) - min(tail)
+    if spread <= 1e-6 * max(1.0, abs(tail[-1])):
+        return tail[-1]
+    # Still moving: diverging (like log t) unless the increments shrink geometrically.
+    incs = [abs(b - a) for a, b in zip(finite[:-1], finite[1:])]
+    if incs[-1] < 0.05 * incs[-2]:
+        return tail[-1]
+    return math.copysign(math.inf, tail[-1] - tail[0])
+
+
+@functools.lru_cache(maxsize=128)
+def custom(f: Callable, name: str | None = None) -> Generator:
+    """A :class:`Generator` for a user's convex ``f`` with ``f(1) = 0``.
+
+    ``f`` must accept a JAX array and be traceable by :func:`jax.grad`. The
+    table's entries are found numerically (in float64):
+
+    * ``f'(1)`` by automatic differentiation;
+    * ``f(0)`` as ``f`` at ``t = 0`` if finite, else the limit of
+      ``f(10^-k)`` for ``k = 4, 8, ..., 64`` (``inf`` if it keeps growing);
+    * ``f'(inf)`` as the limit of ``f(t)/t`` for ``t = 10^k``, ``k = 4, ..., 64``.
+
+    Convexity on ``[1e-6, 1e6]`` and ``f(1) = 0`` are checked (``ValueError``
+    otherwise). The summands ``b (f(a/b) - f'(1)(a/b - 1))`` are evaluated
+    directly: accurate when the divergence is not much smaller than its
+    summands, but without the cancellation-free forms of the table (nearly
+    equal distributions lose relative accuracy). ``conjugate`` and
+    ``activation`` are not available for a custom generator.
+    """
+    label = name or getattr(f, "__name__", "custom")
+    with jax.enable_x64(True):
+        one = jnp.asarray(1.0, jnp.float64)
+        f1 = float(f(one))
+        if not abs(f1) <= 1e-12:
+            raise ValueError(f"f: a generator must satisfy f(1) = 0; got f(1) = {f1!r}")
+        fp1 = float(jax.grad(lambda t: f(t))(one))
+        grid = jnp.geomspace(1e-6, 1e6, 241)
+        vals = np.asarray(f(grid), dtype=np.float64)
+        if not np.all(np.isfinite(vals)):
+            raise ValueError("f: the generator must be finite on (0, inf)")
+        # Convexity: second differences on a geometric grid (non-uniform spacing).
+        t = np.asarray(grid)
+        slopes = np.diff(vals) / np.diff(t)
+        if np.any(np.diff(slopes) < -1e-9 * (1.0 + np.abs(slopes[1:]))):
+            raise ValueError("f: the generator must be convex on (0, inf)")
+        f0 = float(f(jnp.asarray(0.0, jnp.float64)))
+        if not math.isfinite(f0):
+            f0 = _limit([float(f(jnp.asarray(10.0**-k))) for k in range(4, 68, 4)])
+        fpinf = _limit([float(f(jnp.asarray(10.0**k)) / 10.0**k) for k in range(4, 68, 4)])
+
+    def terms(a, b, d):
+        pos_a, pos_b = a > 0, b > 0
+        t = jnp.where(pos_a & pos_b, a, 1.0) / jnp.where(pos_a & pos_b, b, 1.0)
+        inner = b * (f(t) - fp1 * (t - 1.0))
+        at_zero = b * (f0 + fp1) if math.isfinite(f0) else jnp.where(pos_b, jnp.inf, 0.0)
+        at_inf = a * (fpinf - fp1) if math.isfinite(fpinf) else jnp.where(pos_a, jnp.inf, 0.0)
+        return jnp.where(pos_a & pos_b, inner, jnp.where(pos_b, at_zero, jnp.where(pos_a, at_inf, 0.0)))
+
+    return Generator(
+        name=label,
+        f=f,
+        f_prime=jnp.vectorize(jax.grad(f)),
+        conjugate=None,
+        conjugate_domain=None,
+        activation=None,
+        f_at_zero=f0,
+        f_prime_at_one=fp1,
+        f_prime_at_inf=fpinf,
+        parts=(terms,),
+        formula=label,
+        description="User-defined generator (limits found numerically).",
+    )
+
+
+def get(f) -> Generator:
+    """Resolve a table name, a :class:`Generator`, or a callable into a :class:`Generator`."""
+    if isinstance(f, Generator):
+        return f
+    if isinstance(f, str):
+        try:
+            return GENERATORS[f]
+        except KeyError:
+            names = ", ".join(sorted(GENERATORS))
+            raise ValueError(f"f: unknown divergence {f!r}; the table has {names}") from None
+    if callable(f):
+        return custom(f)
+    raise TypeError(f"f: expected a name, a Generator or a callable; got {type(f).__name__}")
