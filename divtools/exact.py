@@ -50,7 +50,7 @@ import jax
 import jax.numpy as jnp
 
 from divtools import _arrays, _numerics as nx, _validate
-from divtools.generators import GENERATORS, Generator, get, skew_js
+from divtools.generators import BHATTACHARYYA_COEFFICIENT, GENERATORS, Generator, get, skew_js
 from divtools.generators import alpha as _alpha_generator
 
 __all__ = [
@@ -236,17 +236,55 @@ def _jit(fn, **static):
 _SMALL = 2**17
 
 
+def _bucket(k: int) -> int:
+    return 1 << max(k - 1, 0).bit_length()
+
+
+def _padded(p, q):
+    """Flatten the batch and pad both axes to powers of two (small inputs only).
+
+    Padding outcomes with zeros changes no f-divergence (``0 f(0/0) = 0``);
+    padded rows hold the point mass ``(1, 0, ...)``. Inputs of many different
+    sizes then share a few compiled programs instead of compiling each; the
+    padding is done on the host, where it compiles nothing.
+    """
+    batch, n = p.shape[:-1], p.shape[-1]
+    rows = int(np.prod(batch, dtype=np.int64))
+    rows2, n2 = _bucket(rows), max(_bucket(n), 8)
+    if (rows2, n2) != (rows, n):
+        dtype = np.dtype(p.dtype)
+        padded = []
+        for x in (p, q):
+            out = np.zeros((rows2, n2), dtype)
+            out[:rows, :n] = np.asarray(x).reshape(rows, n)
+            out[rows:, 0] = 1.0
+            padded.append(jax.device_put(out))
+        p, q = padded
+    else:
+        p, q = p.reshape(rows, n), q.reshape(rows, n)
+    return p, q, lambda r: np.asarray(r)[:rows].reshape(batch)
+
+
 def _eager(p, q, gen: Generator, normalize: bool, log_base, axis, names):
     """Validate concrete input, then take the fast route if it is exact."""
+    n = p.shape[-1]
+    unpad = None
+    if p.size <= _SMALL:
+        p, q, unpad = _padded(p, q)
+    value = _eager_rows(p, q, n, gen, normalize, log_base, axis, names, unpad)
+    return value if unpad is None else unpad(value)
+
+
+def _eager_rows(p, q, n, gen, normalize, log_base, axis, names, unpad):
     needs_zeros = gen.infinite_when_q_zero or gen.infinite_when_p_zero
     stats = jax.device_get(_jit(_row_stats, zeros=needs_zeros)(p, q))
-    n = p.shape[-1]
     dtype = np.dtype(p.dtype)
+    rows = unpad or (lambda r: r)
     min_p = min_q = stats["min"]
     if not np.all(stats["min"] >= 0):  # NaN or negative: find out which input
         min_p, min_q = jax.device_get(_jit(_mins)(p, q))
-    _validate.check_rows(names[0], min_p, stats["sum_p"], n, dtype, normalize, axis)
-    _validate.check_rows(names[1], min_q, stats["sum_q"], n, dtype, normalize, axis)
+    _validate.check_rows(names[0], rows(min_p), rows(stats["sum_p"]), n, dtype, normalize, axis)
+    _validate.check_rows(names[1], rows(min_q), rows(stats["sum_q"]), n, dtype, normalize, axis)
     sum_p, sum_q = stats["sum_p"], stats["sum_q"]
     gamma = (-stats["sum_d"] / sum_p).astype(dtype)
     scale_p, scale_q = _power_of_two_scales(sum_p, sum_q, np)
@@ -425,15 +463,17 @@ def squared_hellinger(p, q, *, axis: int = -1, normalize: bool = False):
 def bhattacharyya(p, q, *, axis: int = -1, base=None, normalize: bool = False):
     r"""Bhattacharyya distance ``-log BC``, ``BC = sum sqrt(p q) = 1 - H^2 / 2``.
 
-    Not an f-divergence but a function of one: computed as
-    ``-log1p(-H^2/2)`` from :func:`squared_hellinger`, so it is accurate for
-    nearly equal distributions; ``inf`` for disjoint supports.
+    Not an f-divergence but a function of one. Near ``P = Q`` it is
+    ``-log1p(-H^2/2)`` from :func:`squared_hellinger` (``BC`` itself would round
+    to 1); near disjoint supports it is ``-log BC`` with ``BC`` summed directly
+    (``1 - H^2/2`` would cancel). ``inf`` for disjoint supports.
     """
     log_base = _validate.check_base(base, True, "bhattacharyya")
     h2 = squared_hellinger(p, q, axis=axis, normalize=normalize)
+    bc = -_divergence(p, q, BHATTACHARYYA_COEFFICIENT, axis=axis, base=None, normalize=normalize)
     xp = np if isinstance(h2, (np.ndarray, np.generic)) else jnp
-    with np.errstate(divide="ignore"):
-        value = -xp.log1p(-0.5 * h2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = xp.where(h2 < 1.0, -xp.log1p(-0.5 * h2), -xp.log(bc))
     return value if log_base is None else value / log_base
 
 

@@ -105,6 +105,32 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _as_jax(a) -> jax.Array:
+    a = np.asarray(a)
+    return jnp.asarray(a, dtype=np.float64 if a.dtype.kind in "biu" else a.dtype)
+
+
+def _follow_array_rule(fn: Callable) -> Callable:
+    """Make a record's function follow divtools' array rule.
+
+    JAX arrays and tracers go straight through (traceable, their dtype);
+    NumPy arrays, lists and Python numbers are evaluated under
+    ``jax.enable_x64(True)`` and returned as NumPy, so float64 stays float64.
+    """
+    if getattr(fn, "_divtools_array_rule", False):
+        return fn
+
+    @functools.wraps(fn)
+    def wrapped(*args):
+        if any(isinstance(a, jax.Array) for a in args):
+            return fn(*args)
+        with jax.enable_x64(True):
+            return np.asarray(fn(*(_as_jax(a) for a in args)))
+
+    wrapped._divtools_array_rule = True
+    return wrapped
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Generator:
     """The definition of one f-divergence, read by every layer of divtools.
@@ -148,6 +174,12 @@ class Generator:
     activation_formula: str = ""
     description: str = ""
     reference: str = ""
+
+    def __post_init__(self):
+        for field in ("f", "f_prime", "conjugate", "activation"):
+            fn = getattr(self, field)
+            if fn is not None:
+                object.__setattr__(self, field, _follow_array_rule(fn))
 
     @property
     def optimal_critic(self) -> Callable:
@@ -259,15 +291,15 @@ def wright_omega(z):
     Used by the conjugate of Jeffreys' generator. Newton's iteration
     ``w <- w (1 + z - log w) / (1 + w)`` from ``log(1 + e^z)`` (``z < 1``) or
     ``z - log z`` (``z >= 1``) converges in five steps to float64 precision;
-    below ``z = -30``, ``omega(z) = e^z`` to that precision.
+    below ``z = -40``, ``omega(z) = e^z (1 - e^z + ...) = e^z`` to that precision.
     """
     z = jnp.asarray(z)
     z_big = jnp.maximum(z, 1.0)
-    z_mid = jnp.clip(z, -30.0, 1.0)
+    z_mid = jnp.clip(z, -40.0, 1.0)
     w = jnp.where(z < 1.0, jnp.log1p(jnp.exp(z_mid)), z_big - jnp.log(z_big))
     for _ in range(5):
-        w = w * (1.0 + jnp.maximum(z, -30.0) - jnp.log(w)) / (1.0 + w)
-    return jnp.where(z < -30.0, jnp.exp(z), w)
+        w = w * (1.0 + jnp.maximum(z, -40.0) - jnp.log(w)) / (1.0 + w)
+    return jnp.where(z < -40.0, jnp.exp(z), w)
 
 
 _LOG2 = math.log(2.0)
@@ -435,14 +467,14 @@ def _neyman_record() -> Generator:
         f_prime=lambda t: 1.0 - 1.0 / (t * t),
         conjugate=lambda y: 2.0 - 2.0 * jnp.sqrt(1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
-        activation=lambda v: 1.0 - jnp.exp(v),
+        activation=lambda v: -jnp.expm1(-v),
         f_at_zero=math.inf,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
         parts=(_neyman_terms,),
         formula="(1 - t)^2 / t",
         conjugate_formula="2 - 2 sqrt(1 - y)",
-        activation_formula="1 - exp(v)",
+        activation_formula="1 - exp(-v)",
         description="Neyman chi-square divergence sum (p - q)^2 / p = pearson(Q||P).",
         reference="Neyman (1949); Nowozin et al. (2016), table 1.",
     )
@@ -455,14 +487,14 @@ def _hellinger_record() -> Generator:
         f_prime=lambda t: 1.0 - 1.0 / jnp.sqrt(t),
         conjugate=lambda y: y / (1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0),
-        activation=lambda v: 1.0 - jnp.exp(v),
+        activation=lambda v: -jnp.expm1(-v),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
         parts=(_hellinger_terms,),
         formula="(sqrt(t) - 1)^2",
         conjugate_formula="y / (1 - y)",
-        activation_formula="1 - exp(v)",
+        activation_formula="1 - exp(-v)",
         description=(
             "Squared Hellinger distance sum (sqrt p - sqrt q)^2 = 2 (1 - BC), in [0, 2] "
             "(no factor 1/2: twice dit's convention)."
@@ -478,17 +510,46 @@ def _triangular_record() -> Generator:
         f_prime=lambda t: (t - 1.0) * (t + 3.0) / (t + 1.0) ** 2,
         conjugate=lambda y: 4.0 - y - 4.0 * jnp.sqrt(1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
-        activation=lambda v: 1.0 - jnp.exp(v),
+        activation=lambda v: -jnp.expm1(-v),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
         parts=(_triangular_terms,),
         formula="(t - 1)^2 / (t + 1)",
         conjugate_formula="4 - y - 4 sqrt(1 - y)",
-        activation_formula="1 - exp(v)",
+        activation_formula="1 - exp(-v)",
         description="Triangular discrimination (Vincze-Le Cam) sum (p - q)^2 / (p + q), in [0, 2].",
         reference="Le Cam (1986); Topsoe (2000).",
     )
+
+
+def _bc_terms(a, b, d):
+    return -jnp.sqrt(a) * jnp.sqrt(b)  # sqrt(a) sqrt(b): a b may underflow
+
+
+#: ``f(t) = -sqrt(t)``: its "divergence" is minus the Bhattacharyya coefficient
+#: ``BC = sum sqrt(p q)``, summed from terms of one sign. Not a divergence
+#: (``f(1) = -1``), so not in :data:`GENERATORS`; :func:`divtools.bhattacharyya`
+#: reads it where ``BC`` is small and ``1 - H^2/2`` would cancel. The seeds' table
+#: lists its negative ``sqrt(t)`` as "Bhattacharyya distance".
+BHATTACHARYYA_COEFFICIENT = Generator(
+    name="neg_bhattacharyya_coefficient",
+    f=lambda t: -jnp.sqrt(t),
+    f_prime=lambda t: -0.5 / jnp.sqrt(t),
+    conjugate=lambda y: -0.25 / y,
+    conjugate_domain=Interval(-math.inf, 0.0),
+    activation=lambda v: -jnp.exp(-v),
+    f_at_zero=0.0,
+    f_prime_at_one=-0.5,
+    f_prime_at_inf=0.0,
+    f_at_one=-1.0,
+    parts=(_bc_terms,),
+    formula="-sqrt(t)",
+    conjugate_formula="-1/(4y)",
+    activation_formula="-exp(-v)",
+    description="Minus the Bhattacharyya coefficient, -sum sqrt(p q), in [-1, 0].",
+    reference="Bhattacharyya (1943); CE 22-808 f-divergence table.",
+)
 
 
 #: The table: name -> :class:`Generator`.
@@ -614,7 +675,7 @@ def alpha(a: float) -> Generator:
     else:
         edge = 1.0 / (1.0 - a)
         domain = Interval(-math.inf, edge, False, a < 0.0)
-        activation = lambda v: edge * (1.0 - jnp.exp(v))  # noqa: E731
+        activation = lambda v: -edge * jnp.expm1(-v)  # noqa: E731
         conjugate = lambda y: ((1.0 + (a - 1.0) * y) ** power - 1.0) / a  # noqa: E731
     return Generator(
         name=f"alpha({a:g})",
@@ -629,7 +690,7 @@ def alpha(a: float) -> Generator:
         parts=_alpha_parts(a),
         formula=f"(t^{a:g} - 1 - {a:g} (t - 1)) / ({denom:g})",
         conjugate_formula=f"((1 + {a - 1:g} y)^({power:g}) - 1) / {a:g}",
-        activation_formula="v" if a > 1 else f"{1 / (1 - a):g} (1 - exp(v))",
+        activation_formula="v" if a > 1 else f"{1 / (1 - a):g} (1 - exp(-v))",
         description=f"Amari alpha-divergence of order {a:g}.",
         reference="Amari (1985); Cichocki & Amari (2010), Entropy 12(6).",
     )

@@ -1,0 +1,93 @@
+"""The array rule in a fresh process with JAX's defaults (x64 off), and sharding.
+
+These run in subprocesses: the test session enables x64 once (conftest), and
+simulated CPU devices must be requested before JAX starts.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(code: str, env: dict | None = None) -> str:
+    full_env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu", **(env or {}))
+    full_env.pop("JAX_ENABLE_X64", None)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+        env=full_env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_numpy_float64_is_computed_in_float64_without_touching_the_flag():
+    out = run("""
+        import warnings; warnings.simplefilter("error")
+        import math, numpy as np, jax, jax.numpy as jnp
+        import divtools
+        assert not jax.config.jax_enable_x64
+        p, q = np.array([0.5, 0.5]), np.array([0.9, 0.1])
+        v = divtools.kl(p, q)
+        assert isinstance(v, np.float64), type(v)
+        exact = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(5.0)
+        assert abs(v - exact) <= 4e-16 * exact, (v, exact)  # a few ulps
+        # nearly equal pair: float64 digits that float32 could not hold
+        r = np.random.default_rng(0).dirichlet(np.ones(50)); s = r * (1 + 1e-9 * np.sin(np.arange(50)))
+        s /= s.sum()
+        small = divtools.kl(r, s)
+        assert 0 < small < 1e-15 and small.dtype == np.float64
+        assert divtools.kl([0.5, 0.5], [0.9, 0.1]).dtype == np.float64      # lists
+        assert not jax.config.jax_enable_x64                                # flag untouched
+        j = divtools.kl(jnp.array([0.5, 0.5]), jnp.array([0.9, 0.1]))     # JAX: float32
+        assert isinstance(j, jax.Array) and j.dtype == jnp.float32
+        assert abs(float(j) - exact) <= 4e-7 * exact
+        g = jax.grad(divtools.kl)(jnp.array([0.5, 0.5]), jnp.array([0.9, 0.1]))
+        assert g.dtype == jnp.float32
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_float64_numpy_mixed_with_float32_jax_warns():
+    out = run("""
+        import warnings, numpy as np, jax.numpy as jnp, divtools
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            v = divtools.kl(jnp.array([0.5, 0.5]), np.array([0.9, 0.1]))
+        assert v.dtype == jnp.float32
+        assert any("computed in float32" in str(x.message) for x in w), [str(x.message) for x in w]
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_batched_work_shards_across_devices():
+    out = run("""
+        import numpy as np, jax, jax.numpy as jnp
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+        jax.config.update("jax_enable_x64", True)
+        import divtools
+        devices = jax.devices()
+        assert len(devices) == 4, devices
+        mesh = Mesh(np.array(devices), ("batch",))
+        rng = np.random.default_rng(0)
+        A = rng.dirichlet(np.ones(64), 16); B = rng.dirichlet(np.ones(64), 16)
+        sharding = NamedSharding(mesh, P("batch", None))
+        As, Bs = jax.device_put(A, sharding), jax.device_put(B, sharding)
+        for name in ["kl", "js", "tv", "squared_hellinger"]:
+            f = jax.jit(lambda p, q: divtools.f_divergence(p, q, name))
+            sharded = f(As, Bs)
+            assert len(sharded.sharding.device_set) == 4, sharded.sharding
+            assert sharded.sharding.spec == P("batch"), sharded.sharding.spec
+            reference = divtools.f_divergence(A, B, name)
+            np.testing.assert_allclose(np.asarray(sharded), reference, rtol=1e-15)
+            eager = divtools.f_divergence(As, Bs, name)   # concrete sharded input, eager path
+            np.testing.assert_allclose(np.asarray(eager), reference, rtol=1e-15)
+        print("ok")
+    """, env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
+    assert out.strip() == "ok"
