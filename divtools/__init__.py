@@ -15,19 +15,39 @@ from divtools.exact import (
     tv,
 )
 from divtools.generators import GENERATORS, Generator
+from divtools.transport import (
+    KRResult,
+    LineMetric,
+    OTResult,
+    TreeMetric,
+    kantorovich_rubinstein,
+    optimal_transport,
+    wasserstein,
+)
+from divtools.line import kantorovich_potential_1d, sliced_wasserstein, wasserstein_1d
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GENERATORS",
     "Generator",
+    "KRResult",
+    "LineMetric",
+    "OTResult",
+    "TreeMetric",
     "alpha_divergence",
     "bhattacharyya",
     "chi2",
     "f_divergence",
     "jeffreys",
     "js",
+    "kantorovich_potential_1d",
+    "kantorovich_rubinstein",
     "kl",
+    "optimal_transport",
+    "sliced_wasserstein",
     "squared_hellinger",
     "tv",
+    "wasserstein",
+    "wasserstein_1d",
 ]

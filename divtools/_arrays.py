@@ -54,6 +54,20 @@ def _to_device(a: np.ndarray, dtype: np.dtype, slot: int) -> jax.Array:
     return jax.device_put(view, may_alias=True)
 
 
+def aligned_empty(shape, dtype) -> np.ndarray:
+    """An uninitialised NumPy array whose data is 64-byte aligned.
+
+    JAX adopts such host buffers without copying (``device_put(..., may_alias=True)``
+    or as a jitted function's argument), so NumPy results that go on to XLA
+    should be written into them with ``out=``.
+    """
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    buf = np.empty(count * dtype.itemsize + 64, np.uint8)
+    offset = (-buf.ctypes.data) % 64
+    return buf[offset : offset + count * dtype.itemsize].view(dtype).reshape(shape)
+
+
 def is_traced(x) -> bool:
     """Whether ``x`` is an abstract value inside ``jit``/``vmap``/``grad`` tracing."""
     return isinstance(x, jax.core.Tracer)

@@ -165,7 +165,7 @@ def atanh_minus(s, a_s, b_s):
     series = s * s2 * horner(coefficients, s2)
     closed = 0.5 * jnp.log(a_s / b_s) - s
     w = step(jnp.abs(s), float(TAU))
-    return series + w * (closed - series)
+    return w * closed + (1.0 - w) * series  # exactly one of the two: w is 0 or 1
 
 
 def js_terms(a, b, d):
@@ -184,7 +184,7 @@ def js_terms(a, b, d):
     a_s, b_s = sanitize_ratio(a, b)
     closed = 0.5 * (a * jnp.log(2.0 * a_s / m) + b * jnp.log(2.0 * b_s / m))
     w = step(jnp.abs(sigma), float(JS_TAU))
-    return series + w * (closed - series)
+    return w * closed + (1.0 - w) * series  # exactly one of the two: w is 0 or 1
 
 
 def relative_entropy_terms(a, b, diff):
@@ -215,21 +215,39 @@ def split_high(x):
     """``x`` with the low half of its significand cleared (26 of 53 bits kept).
 
     ``x - split_high(x)`` is exact, and the product of two such high parts,
-    or of a high part and any 27-bit number, is exact.
+    or of a high part and any 27-bit number, is exact. NumPy or JAX arrays.
     """
     info = np.finfo(x.dtype)
-    int_type = jnp.int64 if info.bits == 64 else jnp.int32
     clear = (info.nmant + 1) // 2 + 1  # 27 for float64, 12 for float32
+    if isinstance(x, (np.ndarray, np.generic)):
+        int_type = np.int64 if info.bits == 64 else np.int32
+        bits = np.asarray(x).view(int_type) & int_type(~((1 << clear) - 1))
+        return bits.view(x.dtype)
+    int_type = jnp.int64 if info.bits == 64 else jnp.int32
     mask = ~((1 << clear) - 1)
     bits = jax.lax.bitcast_convert_type(x, int_type)
     return jax.lax.bitcast_convert_type(bits & int_type(mask), x.dtype)
+
+
+def rounded(x):
+    """``x``, rounded once and for all.
+
+    XLA on the CPU contracts a product into a following addition (an FMA) and
+    may recompute a cheap value in every consumer, so the same ``a * b`` can be
+    rounded in one place and exact in another. Error-free transformations rely
+    on one consistent rounding; a ``where`` that cannot be simplified sits
+    between the product and its consumers and pins it.
+    """
+    if isinstance(x, (np.ndarray, np.generic, float)):
+        return x
+    return jnp.where(x == x, x, jnp.nan)  # x == x is False only for NaN: not foldable
 
 
 def two_product(x, y):
     """``(h, l)`` with ``h = fl(x y)`` and ``h + l = x y`` up to ``2**-105 |x y|``."""
     xh, yh = split_high(x), split_high(y)
     xl, yl = x - xh, y - yh
-    h = x * y
+    h = rounded(x * y)
     return h, ((xh * yh - h) + xh * yl + xl * yh) + xl * yl
 
 
@@ -238,6 +256,20 @@ def two_sum(a, b):
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
+
+
+def fast_two_sum(a, b):
+    """``two_sum`` for ``|a| >= |b|`` (Dekker): renormalises a double-word."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def dd_div(a_hi, a_lo, b_hi, b_lo):
+    """``(a_hi + a_lo) / (b_hi + b_lo)`` as a double-word, to about ``2**-104``."""
+    q1 = a_hi / b_hi
+    h, low = two_product(q1, b_hi)
+    q2 = ((((a_hi - h) - low) + a_lo) - q1 * b_lo) / b_hi
+    return fast_two_sum(q1, q2)
 
 
 def exact_sum(x):
@@ -252,6 +284,7 @@ def exact_sum(x):
     n = x.shape[-1]
     log2n = int(np.ceil(np.log2(max(n, 2)))) + 1
     small = tiny(x.dtype)
+    x = rounded(x)  # else x = a * b may be contracted into sigma + x in one place only
 
     def extract(v):
         m = jnp.maximum(jnp.max(jnp.abs(v), axis=-1, keepdims=True), small)

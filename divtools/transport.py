@@ -1,0 +1,462 @@
+r"""Exact optimal transport between discrete distributions.
+
+.. math::
+
+    OT(a, b; C) = \min_{\pi \ge 0,\ \pi 1 = a,\ \pi^T 1 = b} \sum_{ij} \pi_{ij} C_{ij}
+               = \max_{f_i + g_j \le C_{ij}} \sum_i a_i f_i + \sum_j b_j g_j
+
+(Kantorovich duality). The primal is solved by POT's network simplex
+(``ot.emd``, the field's standard exact solver) on a conditioned cost, and the
+answer is certified: the dual potentials are tightened by c-transforms and the
+reduced costs ``C - f - g`` must be non-negative and vanish on the plan's
+support. POT alone fails on badly scaled costs (its issue #229: with entries
+of 1e32 ``emd2`` returns 88.51 where the optimum is 57.54, without a warning);
+divtools caps such entries at ``1e6`` times the typical cost, which cannot
+change an optimal plan that avoids them, solves, and re-solves uncapped only if
+the capped plan uses a capped entry. If a certificate still fails, the problem
+is solved again by HiGHS (``scipy.optimize.linprog``).
+
+Structured costs are solved without a cost matrix: points on the line by
+sorting (:class:`LineMetric`), tree metrics in closed form (:class:`TreeMetric`).
+
+Differentiable from JAX: the optimal value's gradient is ``f`` in ``a``, ``g``
+in ``b`` and the plan in ``C`` (a host callback under ``jit``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import jax
+import jax.numpy as jnp
+
+from divtools import _validate
+
+__all__ = [
+    "KRResult",
+    "LineMetric",
+    "OTResult",
+    "TreeMetric",
+    "kantorovich_rubinstein",
+    "optimal_transport",
+    "wasserstein",
+]
+
+
+class OTResult(NamedTuple):
+    """The solution of a discrete optimal transport problem.
+
+    Attributes:
+      value: ``sum_ij plan_ij cost_ij``, the optimal cost.
+      plan: the optimal coupling (``m x n``), rows summing to ``a``, columns to ``b``.
+      f, g: optimal dual potentials, ``f_i + g_j <= cost_ij`` with equality where
+        ``plan_ij > 0``, and ``sum a f + sum b g = value`` (defined up to
+        ``(f + c, g - c)``; divtools makes ``sum_j b_j g_j = 0``).
+      dual_value: ``sum a f + sum b g`` (equal to ``value``: Kantorovich duality).
+    """
+
+    value: object
+    plan: object
+    f: object
+    g: object
+    dual_value: object
+
+
+class KRResult(NamedTuple):
+    """Kantorovich-Rubinstein duality on a finite metric space.
+
+    Attributes:
+      value: ``W_1 = max_{|f(x) - f(y)| <= d(x, y)} sum_x f(x) (a(x) - b(x))``.
+      potential: an optimal 1-Lipschitz ``f`` on the points.
+      lipschitz: ``max_{x != y} |f(x) - f(y)| / d(x, y)`` (at most 1).
+    """
+
+    value: float
+    potential: np.ndarray
+    lipschitz: float
+
+
+class LineMetric(NamedTuple):
+    """Points on the real line: ``a`` lives on ``x``, ``b`` on ``y`` (``d = |x - y|``)."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+
+class TreeMetric(NamedTuple):
+    """A tree metric on nodes ``0..n-1``: ``parent[v]`` (``-1`` at the root) and the
+    length of the edge from ``v`` to its parent; ``d`` is the path length."""
+
+    parent: np.ndarray
+    length: np.ndarray
+
+
+# --------------------------------------------------------------------------
+# Validation.
+
+
+def _masses(name: str, x, normalize: bool) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"{name}: expected a non-empty 1-D array of masses, got shape {x.shape}")
+    _validate.check_rows(name, x.min(), x.sum(), x.size, np.float64, normalize, -1)
+    return x / x.sum()
+
+
+def _cost(cost, m: int, n: int) -> np.ndarray:
+    C = np.asarray(cost, dtype=np.float64)
+    if C.shape != (m, n):
+        raise ValueError(f"cost: expected shape ({m}, {n}) for a of size {m} and b of size {n}, "
+                         f"got {C.shape}")
+    if not np.isfinite(C).all():
+        raise ValueError("cost: contains NaN or inf")
+    return C
+
+
+# --------------------------------------------------------------------------
+# The certified solver.
+
+
+def _support_potentials(C, plan):
+    """Dual potentials read off the plan's support, well conditioned.
+
+    On each connected component of the support graph (rows and columns joined
+    where ``plan > 0``) the equations ``f_i + g_j = C_ij`` determine the
+    potentials up to a shift: they are propagated breadth first from a row
+    set to 0, one subtraction per edge. The components' shifts must satisfy
+    ``s_K - s_L <= min (C_ij - f_i - g_j)`` over rows of ``K`` and columns of
+    ``L``: difference constraints, solved by Bellman-Ford. Rows or columns
+    without support (zero mass) get the c-transform. Potentials obtained this
+    way stay of the size of the costs that matter; the network simplex's own
+    (after capping huge entries, say) can be orders of magnitude larger, and
+    their sum ``sum a f + sum b g`` then cancels.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    m, n = C.shape
+    rows, cols = np.nonzero(plan > 0)
+    graph = coo_matrix((np.ones(rows.size), (rows, m + cols)), shape=(m + n, m + n)).tocsr()
+    count, label = connected_components(graph, directed=False)
+    pot = np.full(m + n, np.nan)
+    for root in [int(np.nonzero(label == k)[0][0]) for k in range(count)]:
+        if graph[root].nnz == 0 and graph[:, root].nnz == 0:
+            continue  # isolated: no support
+        order, pred = breadth_first_order(graph, root, directed=False)
+        pot[root] = 0.0
+        for v in order[1:]:
+            u = pred[v]
+            i, j = (u, v - m) if v >= m else (v, u - m)
+            pot[v] = C[i, j] - pot[u]
+    f, g = pot[:m], pot[m:]
+    supported = np.isfinite(pot)
+    comps = np.unique(label[supported])
+    if comps.size > 1:  # shifts between components: s_K - s_L <= w[K, L]
+        index = {k: t for t, k in enumerate(comps)}
+        reduced = C - np.nan_to_num(f)[:, None] - np.nan_to_num(g)[None, :]
+        w = np.full((comps.size, comps.size), np.inf)
+        rk = np.array([index.get(k, -1) for k in label[:m]])
+        ck = np.array([index.get(k, -1) for k in label[m:]])
+        ok = (rk[:, None] >= 0) & (ck[None, :] >= 0)
+        np.minimum.at(w, (np.broadcast_to(rk[:, None], C.shape)[ok],
+                          np.broadcast_to(ck[None, :], C.shape)[ok]), reduced[ok])
+        shift = np.zeros(comps.size)
+        for _ in range(comps.size):  # Bellman-Ford from a virtual source at distance 0
+            relaxed = np.minimum(shift, (shift[None, :] + w).min(axis=1))
+            if np.array_equal(relaxed, shift):
+                break
+            shift = relaxed
+        f = f + np.where(rk >= 0, shift[np.maximum(rk, 0)], 0.0)
+        g = g - np.where(ck >= 0, shift[np.maximum(ck, 0)], 0.0)
+    if not supported.all():  # zero-mass rows and columns: the c-transform
+        gg = np.where(np.isfinite(g), g, np.inf)
+        f = np.where(np.isfinite(f), f, (C - np.where(np.isfinite(gg), gg, 0.0)[None, :]
+                                         + np.where(np.isfinite(gg), 0.0, np.inf)[None, :]).min(axis=1))
+        g = np.where(np.isfinite(g), g, (C - f[:, None]).min(axis=0))
+    return f, g
+
+
+def _certified(C, a, b, plan, f, g, tol):
+    """Primal feasibility, dual feasibility and complementary slackness, to ``tol``."""
+    if not (np.all(plan >= 0) and np.allclose(plan.sum(1), a, rtol=0, atol=1e-12)
+            and np.allclose(plan.sum(0), b, rtol=0, atol=1e-12)):
+        return False
+    reduced = C - f[:, None] - g[None, :]
+    return bool(reduced.min() >= -tol and np.all(np.abs(reduced[plan > 0]) <= tol))
+
+
+def _emd(a, b, C):
+    import ot  # POT: the network simplex
+
+    iters = max(100_000, 50 * C.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ot.emd(a, b, C, numItermax=iters)
+
+
+def _highs(a, b, C):
+    from scipy import optimize, sparse
+
+    m, n = C.shape
+    rows = sparse.kron(sparse.eye(m), np.ones((1, n)))
+    cols = sparse.kron(np.ones((1, m)), sparse.eye(n))
+    res = optimize.linprog(C.ravel(), A_eq=sparse.vstack([rows, cols]).tocsr(),
+                           b_eq=np.concatenate([a, b]), bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"optimal_transport: HiGHS failed ({res.message})")
+    return np.maximum(res.x.reshape(m, n), 0.0)
+
+
+def _solve(a, b, C):
+    """``(plan, f, g)`` for the cost ``C``, certified optimal."""
+    shift = float(C.min())
+    C0 = C - shift  # >= 0; the shift changes no plan
+    sample = C0.ravel()[:: max(1, C0.size // 4096)]
+    typical = float(np.median(sample)) or float(sample.max()) or 1.0
+    cap = 1e6 * typical
+    capped = C0.max() > cap
+    plan = _emd(a, b, np.minimum(C0, cap) if capped else C0)
+    if capped and np.any(plan[C0 > cap] > 0):  # the optimum needs an expensive entry
+        plan = _emd(a, b, C0)
+    f, g = _support_potentials(C0, plan)
+    scale = max(float(np.abs(C0[plan > 0]).max(initial=0.0)), float(np.abs(f).max()),
+                float(np.abs(g).max()), 1e-300)
+    if not _certified(C0, a, b, plan, f, g, 1e-12 * scale * max(C0.shape)):
+        warnings.warn("optimal_transport: the network simplex's answer failed its optimality "
+                      "certificate; solving again with HiGHS", RuntimeWarning, stacklevel=3)
+        plan = _highs(a, b, C0)
+        f, g = _support_potentials(C0, plan)
+    # gauge: sum_j b_j g_j = 0, then put the shift into f
+    c = math.fsum(b * g)
+    return plan, f + c + shift, g - c
+
+
+def _result(a, b, C, plan, f, g) -> OTResult:
+    nz = plan > 0
+    value = math.fsum((plan[nz] * C[nz]).tolist())
+    dual = math.fsum((a * f).tolist()) + math.fsum((b * g).tolist())
+    return OTResult(value, plan, f, g, dual)
+
+
+def optimal_transport(a, b, cost, *, normalize: bool = False) -> OTResult:
+    r"""Exact optimal transport between discrete distributions ``a`` (``m``) and ``b`` (``n``).
+
+    ``min_pi sum_ij pi_ij C_ij`` over couplings of ``a`` and ``b``, with the
+    optimal plan and dual potentials (see :class:`OTResult`); certified by
+    Kantorovich duality (primal value = dual value to about 1e-15 relative).
+
+    Args:
+      a, b: masses (probability vectors, or weights with ``normalize=True``).
+      cost: the ``m x n`` cost matrix (finite, any sign).
+      normalize: accept unnormalised masses and divide by their sums.
+
+    Returns:
+      :class:`OTResult` (NumPy arrays and floats for NumPy input). For JAX
+      input the fields are JAX arrays and ``value`` is differentiable: its
+      gradient is ``f`` in ``a``, ``g`` in ``b`` and ``plan`` in ``cost``, also
+      under ``jit`` (a host callback).
+
+    Example:
+      >>> import divtools
+      >>> r = divtools.optimal_transport([0.5, 0.5], [0.5, 0.5], [[0.0, 1.0], [1.0, 0.0]])
+      >>> r.value, r.plan.tolist()
+      (0.0, [[0.5, 0.0], [0.0, 0.5]])
+
+    References: Kantorovich (1942); Peyre & Cuturi (2019), chapter 3; POT's
+    network simplex (Bonneel et al. 2011).
+    """
+    if any(isinstance(x, jax.Array) for x in (a, b, cost)):
+        return _jax_optimal_transport(a, b, cost, normalize)
+    a = _masses("a", a, normalize)
+    b = _masses("b", b, normalize)
+    C = _cost(cost, a.size, b.size)
+    return _result(a, b, C, *_solve(a, b, C))
+
+
+# --------------------------------------------------------------------------
+# JAX: host callback with the value's gradient from the duals and the plan.
+
+
+def _host_solution(a, b, C):
+    a, b, C = (np.asarray(x, dtype=np.float64) for x in (a, b, C))
+    a, b = a / a.sum(), b / b.sum()
+    plan, f, g = _solve(a, b, C)
+    r = _result(a, b, C, plan, f, g)
+    return (np.float64(r.value), plan, f, g, np.float64(r.dual_value))
+
+
+def _callback(a, b, C):
+    dtype = jnp.result_type(a, b, C)
+    m, n = C.shape
+    shapes = (jax.ShapeDtypeStruct((), dtype), jax.ShapeDtypeStruct((m, n), dtype),
+              jax.ShapeDtypeStruct((m,), dtype), jax.ShapeDtypeStruct((n,), dtype),
+              jax.ShapeDtypeStruct((), dtype))
+    out = jax.pure_callback(
+        lambda *x: tuple(np.asarray(y, dtype=dtype) for y in _host_solution(*x)), shapes, a, b, C)
+    return OTResult(*out)
+
+
+@jax.custom_vjp
+def _solve_jax(a, b, C):
+    return _callback(a, b, C)
+
+
+def _solve_jax_fwd(a, b, C):
+    r = _callback(a, b, C)
+    return r, (r.f, r.g, r.plan)
+
+
+def _solve_jax_bwd(res, cot):
+    # Only the optimal value is differentiated (envelope theorem: its gradient is the
+    # duals and the plan); plan, potentials and dual value are treated as constants.
+    f, g, plan = res
+    return cot.value * f, cot.value * g, cot.value * plan
+
+
+_solve_jax.defvjp(_solve_jax_fwd, _solve_jax_bwd)
+
+
+def _jax_optimal_transport(a, b, cost, normalize):
+    a, b, C = jnp.asarray(a), jnp.asarray(b), jnp.asarray(cost)
+    if a.ndim != 1 or b.ndim != 1 or C.shape != (a.shape[0], b.shape[0]):
+        raise ValueError(f"a, b, cost: expected shapes (m,), (n,), (m, n); got {a.shape}, "
+                         f"{b.shape}, {C.shape}")
+    if not any(isinstance(x, jax.core.Tracer) for x in (a, b, C)):  # concrete: validate
+        _masses("a", np.asarray(a), normalize)
+        _masses("b", np.asarray(b), normalize)
+        _cost(np.asarray(C), a.shape[0], b.shape[0])
+    return _solve_jax(a, b, C)
+
+
+# --------------------------------------------------------------------------
+# Wasserstein distances on finite and structured spaces.
+
+
+def _tree_order(parent: np.ndarray) -> np.ndarray:
+    """Nodes ordered so that every node comes after its parent (breadth first)."""
+    n = parent.size
+    roots = np.nonzero(parent < 0)[0]
+    if roots.size != 1:
+        raise ValueError(f"distance: a tree needs exactly one root (parent -1), found {roots.size}")
+    children = [[] for _ in range(n)]
+    for v, p in enumerate(parent):
+        if p >= 0:
+            if p >= n:
+                raise ValueError(f"distance: parent[{v}] = {p} is not a node")
+            children[p].append(v)
+    order, queue = [], [int(roots[0])]
+    while queue:
+        v = queue.pop()
+        order.append(v)
+        queue.extend(children[v])
+    if len(order) != n:
+        raise ValueError("distance: the parent array has a cycle or disconnected nodes")
+    return np.array(order)
+
+
+def tree_wasserstein(a, b, tree: TreeMetric):
+    """``W_1`` on a tree: ``sum_v length_v |A(v) - B(v)|`` over the subtrees' masses.
+
+    Returns ``(w1, potential)``. With ``f(v) - f(parent v) = length_v sign(A(v) - B(v))``
+    the potential is 1-Lipschitz along the tree and ``sum_v f(v) (a_v - b_v)``
+    telescopes to ``W_1`` (Evans & Matsen 2012; Le et al. 2019).
+    """
+    parent = np.asarray(tree.parent, dtype=np.int64)
+    length = np.asarray(tree.length, dtype=np.float64)
+    if (length[parent >= 0] < 0).any():
+        raise ValueError("distance: tree edge lengths must be non-negative")
+    order = _tree_order(parent)
+    sub = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    for v in order[::-1]:  # children before parents: subtree sums of a - b
+        if parent[v] >= 0:
+            sub[parent[v]] += sub[v]
+    f = np.zeros_like(sub)
+    for v in order:
+        if parent[v] >= 0:
+            f[v] = f[parent[v]] + length[v] * np.sign(sub[v])
+    edges = parent >= 0
+    return math.fsum((length[edges] * np.abs(sub[edges])).tolist()), f
+
+
+def wasserstein(a, b, distance, *, p=1, normalize: bool = False):
+    r"""The Wasserstein distance ``W_p = (min_pi sum pi_ij d_ij^p)^(1/p)`` on a finite space.
+
+    Args:
+      a, b: masses on the points of the two supports.
+      distance: an ``m x n`` matrix of distances ``d_ij``; or a
+        :class:`LineMetric` (points on the line: solved by sorting, any ``p``);
+        or a :class:`TreeMetric` (``a`` and ``b`` on the tree's nodes; ``p = 1``
+        in closed form).
+      p: the order, ``>= 1``.
+
+    Returns:
+      ``W_p`` (the distance: p-th root taken).
+
+    Example:
+      >>> import divtools
+      >>> float(divtools.wasserstein([1.0, 0.0], [0.0, 1.0], [[0.0, 3.0], [3.0, 0.0]], p=2))
+      3.0
+
+    References: Villani (2009), definition 6.1; Peyre & Cuturi (2019), section 2.4.
+    """
+    from divtools.line import wasserstein_1d, _check_p
+
+    p = _check_p(p)
+    if math.isinf(p):
+        raise ValueError("p: use wasserstein_1d for W_inf; finite spaces take finite p")
+    a = _masses("a", a, normalize)
+    b = _masses("b", b, normalize)
+    if isinstance(distance, LineMetric):
+        return float(wasserstein_1d(np.asarray(distance.x, np.float64),
+                                    np.asarray(distance.y, np.float64), a, b, p=p))
+    if isinstance(distance, TreeMetric):
+        if p != 1:
+            raise ValueError("p: tree metrics are solved in closed form for p = 1 only")
+        if a.size != b.size or a.size != np.asarray(distance.parent).size:
+            raise ValueError("a, b: on a tree both live on the nodes (equal sizes)")
+        return tree_wasserstein(a, b, distance)[0]
+    D = _cost(distance, a.size, b.size)
+    if (D < 0).any():
+        raise ValueError("distance: distances must be non-negative")
+    value = optimal_transport(a, b, D**p if p != 1 else D).value
+    return value ** (1.0 / p)
+
+
+def kantorovich_rubinstein(a, b, distance, *, normalize: bool = False) -> KRResult:
+    r"""Kantorovich-Rubinstein duality on a finite metric space, solved and checked.
+
+    ``W_1(a, b) = max { sum_x f(x) (a(x) - b(x)) : |f(x) - f(y)| <= d(x, y) }``.
+    ``a`` and ``b`` live on the same points (``distance`` is ``N x N``). The
+    optimal transport duals ``(u, v)`` give the 1-Lipschitz potential
+    ``f(x) = min_y (d(x, y) - v(y))`` (a c-transform); the result holds its
+    value and the largest difference quotient of ``f`` (at most 1 up to
+    rounding). This ``f`` is the ideal WGAN critic.
+
+    Example:
+      >>> import divtools, numpy as np
+      >>> x = np.array([0.0, 1.0, 3.0]); d = np.abs(x[:, None] - x[None, :])
+      >>> r = divtools.kantorovich_rubinstein([1.0, 0.0, 0.0], [0.0, 0.5, 0.5], d)
+      >>> round(r.value, 12), bool(r.lipschitz <= 1 + 1e-12)
+      (2.0, True)
+
+    References: Kantorovich & Rubinstein (1958); Villani (2009), remark 6.5;
+    CE 22-808 lecture (Kantorovich-Rubinstein duality); 165B lecture (WGAN).
+    """
+    a = _masses("a", a, normalize)
+    b = _masses("b", b, normalize)
+    D = _cost(distance, a.size, b.size)
+    if a.size != b.size:
+        raise ValueError("a, b: both live on the same points of the metric space")
+    if (D < 0).any() or not np.allclose(D, D.T) or np.any(np.diag(D) != 0):
+        raise ValueError("distance: expected a symmetric non-negative matrix with zero diagonal")
+    r = optimal_transport(a, b, D)
+    f = (D - r.g[None, :]).min(axis=1)  # c-transform of the dual: 1-Lipschitz
+    value = math.fsum((f * (a - b)).tolist())
+    off = ~np.eye(a.size, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.abs(f[:, None] - f[None, :])[off] / D[off]
+    lip = float(np.nanmax(np.where(D[off] > 0, q, 0.0), initial=0.0))
+    return KRResult(value, f, lip)
