@@ -24,7 +24,7 @@ from divtools.transport import (
     optimal_transport,
     wasserstein,
 )
-from divtools.line import kantorovich_potential_1d, sliced_wasserstein, wasserstein_1d
+from divtools.line import LinePotential, kantorovich_potential_1d, sliced_wasserstein, wasserstein_1d
 
 __version__ = "0.1.0"
 
@@ -32,6 +32,7 @@ __all__ = [
     "GENERATORS",
     "Generator",
     "KRResult",
+    "LinePotential",
     "LineMetric",
     "OTResult",
     "TreeMetric",

@@ -48,8 +48,15 @@ def wasserstein_quantile(dist_u, dist_v, p: float) -> QuadResult:
 
     grid = np.linspace(-Z_MAX, Z_MAX, 741)
     hv = np.array([h(z) for z in grid])
-    if not np.all(np.isfinite(hv[1:-1])):
-        raise ValueError("u_values, v_values: the quantile functions are not finite on (0, 1)")
+    finite = np.isfinite(hv)
+    if not finite[len(grid) // 2]:
+        raise ValueError("u_values, v_values: the quantile functions are not finite at the median")
+    # Quantiles may overflow far in the tails (heavy tails): stop where they do.
+    mid = len(grid) // 2
+    lo_k = mid - int(np.argmin(finite[mid::-1])) + 1 if not finite[: mid + 1].all() else 0
+    hi_k = mid + int(np.argmin(finite[mid:])) - 1 if not finite[mid:].all() else len(grid) - 1
+    grid, hv = grid[lo_k : hi_k + 1], hv[lo_k : hi_k + 1]
+    z_lo, z_hi = float(grid[0]), float(grid[-1])
     if math.isinf(p):
         # sup_t |F^-1 - G^-1|: unbounded if |h| still grows at the ends of the range
         a = np.abs(hv)
@@ -60,7 +67,7 @@ def wasserstein_quantile(dist_u, dist_v, p: float) -> QuadResult:
         res = optimize.minimize_scalar(lambda z: -abs(h(z)), bounds=(lo, hi), method="bounded",
                                        options={"xatol": 1e-12})
         return QuadResult(max(float(a[k]), -res.fun), 0.0, "quantile sup")
-    cuts = {-Z_MAX, 0.0, Z_MAX}
+    cuts = {z_lo, 0.0, z_hi}
     sign = np.sign(hv)
     for k in np.nonzero(sign[:-1] * sign[1:] < 0)[0]:
         cuts.add(optimize.brentq(h, grid[k], grid[k + 1], xtol=1e-15, rtol=1e-15))
@@ -69,7 +76,7 @@ def wasserstein_quantile(dist_u, dist_v, p: float) -> QuadResult:
     def f(z):
         return abs(h(z)) ** p * _phi(z)
 
-    tail = max(f(-Z_MAX), f(Z_MAX))
+    tail = max(f(z_lo), f(z_hi))
     total, error = 0.0, 0.0
     for a, b in zip(cuts[:-1], cuts[1:]):
         val, err = integrate.quad(f, a, b, epsabs=0.0, epsrel=1e-13, limit=400)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import functools
 import math
-
+from typing import NamedTuple
 
 import numpy as np
 import jax
@@ -45,7 +45,7 @@ import jax.numpy as jnp
 from divtools import _numerics as nx
 from divtools._arrays import is_traced
 
-__all__ = ["sliced_wasserstein", "wasserstein_1d", "kantorovich_potential_1d"]
+__all__ = ["LinePotential", "kantorovich_potential_1d", "sliced_wasserstein", "wasserstein_1d"]
 
 
 # --------------------------------------------------------------------------
@@ -90,7 +90,12 @@ def _check_values(name: str, x, xp):
 
 
 def _check_weights(name: str, w, values, xp):
-    if w.shape != values.shape:
+    try:
+        ok = np.broadcast_shapes(w.shape, values.shape) == values.shape and w.ndim >= 1 \
+            and w.shape[-1] == values.shape[-1]
+    except ValueError:
+        ok = False
+    if not ok:
         raise ValueError(
             f"{name}: shape {w.shape} does not match its values' shape {values.shape}"
         )
@@ -160,41 +165,69 @@ def _uniform_sizes(u, v, p, backend):
     return _reduce(cost, xp.asarray(lengths, dtype=u.dtype), p, xp)
 
 
-# Weighted samples. Sorting, merging and cumulative sums are sequential work
-# that NumPy does on the host (XLA's CPU sort is about 25x slower); the
-# double-word arithmetic between them is done in cache-sized chunks (a few
-# passes over 32768 entries instead of some 20 passes over all of them). Under
-# tracing the same steps run in jax.numpy on whole arrays.
-
-_CHUNK = 1 << 15
+# Weighted samples: sort each sample with its weights, turn the weights into
+# normalised cumulative levels (double-words), merge the two level sequences
+# and sum |u_i - v_j|^p over the merged intervals. On concrete CPU input NumPy
+# sorts (XLA's CPU sort is about 25x slower), XLA fuses the double-word
+# arithmetic of the levels, and the merge is a compiled two-pointer scan that
+# never materialises the merged sequence. Under tracing the merge is a
+# vectorised sort of the levels (jit/vmap/grad-able, fast on accelerators).
 
 
 @jax.jit
 def _levels_kernel(w, hi):
-    """``(hi + lo) / total`` where ``lo`` sums the exact rounding errors of the steps
-    ``hi_k = fl(hi_{k-1} + w_k)`` (Knuth's two-sum); their own sum may be inexact:
-    it is ``eps`` times smaller."""
+    """Normalised levels from ``hi = cumsum(w)`` summed left to right (by NumPy).
+
+    Knuth's two-sum recovers the rounding error of each step ``hi_k =
+    fl(hi_{k-1} + w_k)`` exactly; their running sum (in any order: it is ``eps``
+    times smaller) completes the double-word, which is divided by the total.
+    """
     prev = jnp.concatenate([jnp.zeros_like(hi[..., :1]), hi[..., :-1]], axis=-1)
     bb = hi - prev
     lo = jnp.cumsum((prev - (hi - bb)) + (w - bb), axis=-1)
-    return nx.dd_div(hi, lo, hi[..., -1:], lo[..., -1:])
+    return _last_level_is_one(*nx.dd_div(hi, lo, hi[..., -1:], lo[..., -1:]))
 
 
-def _host_levels(w, hi):
-    with jax.enable_x64(w.dtype == np.float64):
-        return _levels_kernel(w, hi)
+def _last_level_is_one(hi, lo):
+    """The total divided by itself is 1 exactly (the division may leave ``lo ~ 1e-30``)."""
+    return hi.at[..., -1].set(1.0), lo.at[..., -1].set(0.0)
 
 
-def _lengths_times_costs(hi, lo, prev_hi, prev_lo, u_at, v_at, p, xp):
-    """``sum_k |u - v|^p (t_k - t_{k-1})`` over a block, lengths in double-word."""
-    d_hi, d_lo = nx.two_sum(hi, -prev_hi)
-    lengths = d_hi + (d_lo + (lo - prev_lo))
-    return _reduce(xp.abs(u_at - v_at), lengths, p, xp)
+def _merge_scan(ta_hi, ta_lo, tb_hi, tb_lo, u, v, p):
+    """``sum |u_i - v_j|^p (t_k - t_{k-1})`` by walking both level sequences at once.
+
+    At each step the smaller next level (compared as double-words; on ties the
+    level of u) closes the current interval, whose active samples are the
+    current ``u_i`` and ``v_j``. One pass, no merged arrays; the sum is
+    compensated.
+    """
+    n, m = u.shape[-1], v.shape[-1]
+
+    def step(carry, _):
+        i, j, prev_hi, prev_lo, acc, err = carry
+        ah, al, bh, bl = ta_hi[i], ta_lo[i], tb_hi[j], tb_lo[j]
+        take_u = (ah < bh) | ((ah == bh) & (al <= bl))
+        hi, lo = jnp.where(take_u, ah, bh), jnp.where(take_u, al, bl)
+        d_hi, d_lo = nx.two_sum(hi, -prev_hi)
+        length = d_hi + (d_lo + (lo - prev_lo))
+        cost = jnp.abs(u[i] - v[j])
+        if math.isinf(p):
+            acc = jnp.maximum(acc, jnp.where(length > 0, cost, 0.0))
+        else:
+            acc, e = nx.two_sum(acc, _power(cost, p, jnp) * length)
+            err = err + e
+        return (jnp.where(take_u, jnp.minimum(i + 1, n - 1), i),
+                jnp.where(take_u, j, jnp.minimum(j + 1, m - 1)), hi, lo, acc, err), None
+
+    zero = jnp.zeros((), u.dtype)
+    carry, _ = jax.lax.scan(step, (0, 0, zero, zero, zero, zero), None, length=n + m)
+    return carry[4] + carry[5]
 
 
-def _shifted(x, first, xp):
-    """``x`` moved one place right along the last axis, ``first`` entering at the left."""
-    return xp.concatenate([xp.broadcast_to(first, x.shape[:-1] + (1,)), x[..., :-1]], axis=-1)
+@functools.lru_cache(maxsize=None)
+def _merge_scan_jit(p: float, batched: bool):
+    fn = functools.partial(_merge_scan, p=p)
+    return jax.jit(jax.vmap(fn) if batched else fn)
 
 
 def _take(x, idx):
@@ -206,12 +239,8 @@ def _take(x, idx):
     return np.take(x.reshape(-1), flat, mode="clip").reshape(idx.shape)
 
 
-def _blocks(n):
-    return [(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
-
-
 class _Host:
-    """Concrete CPU input: NumPy for sorting and scans, compiled XLA for the rest."""
+    """Concrete CPU input: NumPy sorts, XLA for the arithmetic and the merge."""
 
     xp = np
     _pool = None
@@ -220,7 +249,7 @@ class _Host:
     def map(cls, fn, items):
         """``[fn(x) for x in items]``, on two threads for large work (NumPy's sorts
         release the GIL, so both cores are used)."""
-        if items[0][0].size < 2**16:
+        if np.size(items[0][0]) < 2**16:
             return [fn(x) for x in items]
         if cls._pool is None:
             import concurrent.futures
@@ -241,41 +270,23 @@ class _Host:
     def sort(cls, arrays):
         return cls.map(lambda x: np.sort(x[0], axis=-1), [(a,) for a in arrays])
 
-    take = staticmethod(lambda x, idx: _take(x, idx))
-
     @staticmethod
     def levels(w):
-        """Double-word ``cumsum(w) / sum(w)``. NumPy sums left to right, so XLA can
-        recover the rounding error of every step exactly (and fuse the rest)."""
-        hi = np.cumsum(w, axis=-1)
-        hi, lo = _host_levels(w, hi)
-        return np.asarray(hi), np.asarray(lo)
+        hi = np.cumsum(w, axis=-1)  # left to right, so its rounding errors are recoverable
+        with jax.enable_x64(w.dtype == np.float64):
+            return _levels_kernel(w, hi)
 
     @staticmethod
-    def merge_order(x):
-        return np.argsort(x, axis=-1, kind="stable")  # linear-time merge of two runs
-
-    @staticmethod
-    def integrate(hi, lo, u_at, v_at, p):
-        batch, n = hi.shape[:-1], hi.shape[-1]
-        hi, lo, u_at, v_at = (x.reshape(-1, n) for x in (hi, lo, u_at, v_at))
-        total = np.zeros(hi.shape[0], hi.dtype)
-        rows = max(1, _CHUNK // n)  # blocks of about _CHUNK entries: whole rows or slices
-        for r in range(0, hi.shape[0], rows):
-            z = np.zeros_like(hi[r : r + rows, :1])
-            for s, e in _blocks(n):
-                h, l = hi[r : r + rows, s:e], lo[r : r + rows, s:e]
-                ph = _shifted(h, hi[r : r + rows, s - 1 : s] if s else z, np)
-                pl = _shifted(l, lo[r : r + rows, s - 1 : s] if s else z, np)
-                part = _lengths_times_costs(h, l, ph, pl, u_at[r : r + rows, s:e],
-                                            v_at[r : r + rows, s:e], p, np)
-                block = total[r : r + rows]
-                total[r : r + rows] = np.maximum(block, part) if math.isinf(p) else block + part
-        return total.reshape(batch)
+    def merge_integrate(ta, tb, u, v, p):
+        batch = u.shape[:-1]
+        flat = lambda x: x.reshape((-1, x.shape[-1]) if batch else x.shape)  # noqa: E731
+        with jax.enable_x64(u.dtype == np.float64):
+            out = _merge_scan_jit(p, bool(batch))(*(flat(x) for x in (*ta, *tb, u, v)))
+        return np.asarray(out).reshape(batch)
 
 
 class _Traced:
-    """Traced or accelerator input: the same steps in jax.numpy."""
+    """Traced or accelerator input: the same steps in jax.numpy, merge vectorised."""
 
     xp = jnp
 
@@ -288,6 +299,10 @@ class _Traced:
         return out
 
     @staticmethod
+    def sort(arrays):
+        return [jnp.sort(a, axis=-1) for a in arrays]
+
+    @staticmethod
     def levels(w):
         # XLA's cumsum is not sequential: add double-words in an associative scan.
         def add(left, right):
@@ -295,45 +310,33 @@ class _Traced:
             return nx.fast_two_sum(s, e + (left[1] + right[1]))
 
         hi, lo = jax.lax.associative_scan(add, (w, jnp.zeros_like(w)), axis=w.ndim - 1)
-        return nx.dd_div(hi, lo, hi[..., -1:], lo[..., -1:])
+        return _last_level_is_one(*nx.dd_div(hi, lo, hi[..., -1:], lo[..., -1:]))
 
     @staticmethod
-    def merge_order(x):
-        return jnp.argsort(x, axis=-1, stable=True)
-
-    @staticmethod
-    def sort(arrays):
-        return [jnp.sort(a, axis=-1) for a in arrays]
-
-    take = staticmethod(lambda x, idx: jnp.take_along_axis(x, idx, -1))
-
-    @staticmethod
-    def integrate(hi, lo, u_at, v_at, p):
+    def merge_integrate(ta, tb, u, v, p):
+        n, m = u.shape[-1], v.shape[-1]
+        hi = jnp.concatenate([ta[0], tb[0]], axis=-1)
+        lo = jnp.concatenate([ta[1], tb[1]], axis=-1)
+        order = jnp.lexsort((lo, hi), axis=-1)  # ties: u's level first (stable)
+        hi, lo = jnp.take_along_axis(hi, order, -1), jnp.take_along_axis(lo, order, -1)
+        # On (t_{k-1}, t_k] the active u sample is the number of u levels before k.
+        from_u = (order < n).astype(jnp.int32)
+        iu = jnp.cumsum(from_u, axis=-1) - from_u
+        iv = jnp.arange(n + m, dtype=jnp.int32) - iu
+        u_at = jnp.take_along_axis(u, jnp.minimum(iu, n - 1), -1)
+        v_at = jnp.take_along_axis(v, jnp.minimum(iv, m - 1), -1)
         zero = jnp.zeros_like(hi[..., :1])
-        return _lengths_times_costs(hi, lo, _shifted(hi, zero, jnp), _shifted(lo, zero, jnp),
-                                    u_at, v_at, p, jnp)
+        prev_hi = jnp.concatenate([zero, hi[..., :-1]], axis=-1)
+        prev_lo = jnp.concatenate([zero, lo[..., :-1]], axis=-1)
+        d_hi, d_lo = nx.two_sum(hi, -prev_hi)
+        lengths = d_hi + (d_lo + (lo - prev_lo))
+        return _reduce(jnp.abs(u_at - v_at), lengths, p, jnp)
 
 
 def _weighted(u, a, v, b, p, backend):
     """``W_p^p`` between weighted samples: the quantile coupling, exactly."""
-    xp = backend.xp
-    n, m = u.shape[-1], v.shape[-1]
     (u, a), (v, b) = backend.sort_pairs([(u, a), (v, b)])
-    ta_hi, ta_lo = backend.levels(a)
-    tb_hi, tb_lo = backend.levels(b)
-    # Merge the two sorted level sequences; on ties the level of u comes first
-    # and the interval after it has length zero.
-    hi = xp.concatenate([ta_hi, tb_hi], axis=-1)
-    lo = xp.concatenate([ta_lo, tb_lo], axis=-1)
-    order = backend.merge_order(hi)
-    hi, lo = backend.take(hi, order), backend.take(lo, order)
-    # On (t_{k-1}, t_k] the active u sample is the number of u levels before k.
-    from_u = (order < n).astype(order.dtype)
-    iu = xp.cumsum(from_u, axis=-1) - from_u
-    iv = xp.arange(n + m, dtype=order.dtype) - iu
-    u_at = backend.take(u, xp.minimum(iu, n - 1))
-    v_at = backend.take(v, xp.minimum(iv, m - 1))
-    return backend.integrate(hi, lo, u_at, v_at, p)
+    return backend.merge_integrate(backend.levels(a), backend.levels(b), u, v, p)
 
 
 def _wp_power(u, a, v, b, p, backend):
@@ -455,7 +458,7 @@ def _broadcast_batches(u, a, v, b, xp):
         raise ValueError(
             f"u_values, v_values: batch shapes {u.shape[:-1]} and {v.shape[:-1]} do not broadcast"
         ) from None
-    def bc(x, n):
+    def bc(x, n):  # weights broadcast against their values' batch axes too
         return None if x is None else xp.broadcast_to(x, batch + (n,))
     n, m = u.shape[-1], v.shape[-1]
     return bc(u, n), bc(a, n), bc(v, m), bc(b, m)
@@ -481,20 +484,43 @@ def _traced_wasserstein(u, v, a, b, *, p, names):
     return _root(_wp_power(u, a, v, b, p, _Traced), p, jnp)
 
 
+class LinePotential(NamedTuple):
+    """An optimal 1-Lipschitz critic on the line, piecewise linear.
+
+    Attributes:
+      knots: the sorted union of the two samples.
+      values: the critic at the knots (linear between them, constant beyond).
+      value: ``E_mu f - E_nu f``, equal to ``W_1(mu, nu)``.
+
+    Calling it evaluates the critic: ``pot(x)`` (NumPy or JAX input; JAX input
+    gives a differentiable JAX result).
+    """
+
+    knots: np.ndarray
+    values: np.ndarray
+    value: float
+
+    def __call__(self, x):
+        if isinstance(x, jax.Array) or is_traced(x):
+            return jnp.interp(x, jnp.asarray(self.knots, x.dtype), jnp.asarray(self.values, x.dtype))
+        return np.interp(np.asarray(x, dtype=np.float64), self.knots, self.values)
+
+
 def sliced_wasserstein(x, y, x_weights=None, y_weights=None, *, key, n_projections=256, p=2):
     r"""Sliced Wasserstein distance between weighted samples in ``R^d``.
 
     ``SW_p = (E_theta W_p^p(theta # mu, theta # nu))^(1/p)`` with ``theta`` uniform
     on the unit sphere, estimated by ``n_projections`` directions drawn with
     ``key``; each one-dimensional ``W_p`` is exact (:func:`wasserstein_1d`).
-    Same key, same directions, same value.
+    Same key, same directions, same value. NumPy input is computed in float64
+    on the host; JAX input stays in JAX (``jit``/``vmap``/``grad``) in its dtype.
 
     Args:
       x: samples of shape ``(n, d)``; y: ``(m, d)``.
       x_weights, y_weights: optional non-negative weights ``(n,)``, ``(m,)``.
       key: a JAX PRNG key.
       n_projections: number of random directions.
-      p: the order (>= 1).
+      p: the order (finite, >= 1).
 
     Returns:
       ``SW_p`` (a scalar).
@@ -511,45 +537,53 @@ def sliced_wasserstein(x, y, x_weights=None, y_weights=None, *, key, n_projectio
     p = _check_p(p)
     if math.isinf(p):
         raise ValueError("p: the sliced distance averages W_p^p; p must be finite")
-    x_np, y_np = np.asarray(x) if not isinstance(x, jax.Array) else x, \
-        np.asarray(y) if not isinstance(y, jax.Array) else y
-    if x_np.ndim != 2 or y_np.ndim != 2 or x_np.shape[1] != y_np.shape[1]:
-        raise ValueError(f"x, y: expected (n, d) and (m, d) arrays, got {x_np.shape} and {y_np.shape}")
-    d = x_np.shape[1]
-    with jax.enable_x64(not isinstance(x, jax.Array) or jax.config.jax_enable_x64):
-        theta = jax.random.normal(key, (n_projections, d))
-        theta = theta / jnp.linalg.norm(theta, axis=1, keepdims=True)
-        if isinstance(x, jax.Array) or isinstance(y, jax.Array):
-            px = jnp.asarray(x) @ theta.T
-            py = jnp.asarray(y) @ theta.T
-        else:
-            theta_np = np.asarray(theta, dtype=np.float64)
-            px = x_np.astype(np.float64) @ theta_np.T
-            py = y_np.astype(np.float64) @ theta_np.T
-    xw = None if x_weights is None else x_weights
-    yw = None if y_weights is None else y_weights
-    # one 1-D problem per direction: projections on the last axis
-    def bc(w, n):
+    if int(n_projections) < 1:
+        raise ValueError(f"n_projections: expected a positive count, got {n_projections!r}")
+    xp = np if _on_host([x, y, x_weights, y_weights]) and not any(
+        isinstance(a, jax.Array) for a in (x, y, x_weights, y_weights)) else jnp
+    if xp is np:
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    else:
+        x, y = jnp.asarray(x), jnp.asarray(y)
+        x, y = x.astype(jnp.result_type(x, y, float)), y.astype(jnp.result_type(x, y, float))
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
+        raise ValueError(f"x, y: expected (n, d) and (m, d) arrays, got {x.shape} and {y.shape}")
+    _check_values("x", x.reshape(-1), xp)
+    _check_values("y", y.reshape(-1), xp)
+    k = int(n_projections)
+
+    def weights(name, w, n):
         if w is None:
             return None
-        w = jnp.asarray(w) if isinstance(w, jax.Array) else np.asarray(w)
-        return (jnp if isinstance(w, jax.Array) else np).broadcast_to(w, (n_projections, n))
-    wpp = wasserstein_1d(px.T, py.T, bc(xw, x_np.shape[0]), bc(yw, y_np.shape[0]), p=p) ** p
-    xp = jnp if isinstance(wpp, jax.Array) else np
-    return xp.mean(wpp) ** (1.0 / p)
+        w = xp.asarray(w, dtype=x.dtype)
+        _check_weights(name, w, x[:, 0] if name == "x_weights" else y[:, 0], xp)
+        return xp.broadcast_to(w, (k, n))
+
+    wx, wy = weights("x_weights", x_weights, x.shape[0]), weights("y_weights", y_weights, y.shape[0])
+    with jax.enable_x64(x.dtype == np.float64):
+        theta = jax.random.normal(key, (k, x.shape[1]), dtype=x.dtype)
+    theta = theta / jnp.linalg.norm(theta, axis=1, keepdims=True)
+    theta = np.asarray(theta) if xp is np else theta
+    # one 1-D problem per direction: projections along the last axis
+    w_pp = wasserstein_1d(theta @ x.T, theta @ y.T, wx, wy, p=p) ** p
+    return xp.mean(w_pp) ** (1.0 / p)
 
 
-def kantorovich_potential_1d(u_values, v_values, u_weights=None, v_weights=None):
+def kantorovich_potential_1d(u_values, v_values, u_weights=None, v_weights=None) -> LinePotential:
     r"""The optimal 1-Lipschitz critic of Kantorovich-Rubinstein duality on the line.
 
     ``W_1(mu, nu) = max_{Lip(f) <= 1} E_mu f - E_nu f``; on the line a maximiser is
     ``f(x) = -int_{x_0}^x sign(F(t) - G(t)) dt``: slope ``-1`` where ``F > G`` and
-    ``+1`` where ``F < G``. Returns the knots (the sorted union of the samples)
-    and ``f`` there, with ``f`` linear between knots and constant beyond; the
-    value ``E_mu f - E_nu f`` equals :func:`wasserstein_1d` with ``p = 1``.
+    ``+1`` where ``F < G``. Returns a :class:`LinePotential` holding the knots
+    (the sorted union of the samples), ``f`` there (linear between knots,
+    constant beyond, ``f = 0`` at the leftmost knot) and the value
+    ``E_mu f - E_nu f``, which equals :func:`wasserstein_1d` with ``p = 1``.
 
-    Returns:
-      ``(knots, f_at_knots, w1)`` as NumPy arrays and a float.
+    Example:
+      >>> import divtools
+      >>> pot = divtools.kantorovich_potential_1d([0.0, 1.0], [2.0, 3.0])
+      >>> pot.value, pot([0.0, 2.0, 5.0]).tolist()
+      (2.0, [0.0, -2.0, -3.0])
 
     References: Kantorovich & Rubinstein (1958); Villani (2009), theorem 5.10;
     CE 22-808 lecture (Kantorovich-Rubinstein duality; the WGAN critic).
@@ -571,5 +605,5 @@ def kantorovich_potential_1d(u_values, v_values, u_weights=None, v_weights=None)
     diff = np.cumsum(signed)[:-1]  # F - G on (knot_k, knot_{k+1})
     slope = -np.sign(diff)
     f = np.concatenate([[0.0], np.cumsum(slope * np.diff(knots))])
-    value = float(np.dot(signed, f))
-    return knots, f, value
+    value = math.fsum((signed * f).tolist())
+    return LinePotential(knots, f, value)

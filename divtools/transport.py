@@ -120,11 +120,11 @@ def _cost(cost, m: int, n: int) -> np.ndarray:
 # The certified solver.
 
 
-def _support_potentials(C, plan):
-    """Dual potentials read off the plan's support, well conditioned.
+def _support_potentials(C, rows, cols):
+    """Dual potentials read off the plan's support ``(rows, cols)``, well conditioned.
 
     On each connected component of the support graph (rows and columns joined
-    where ``plan > 0``) the equations ``f_i + g_j = C_ij`` determine the
+    where the plan is positive) the equations ``f_i + g_j = C_ij`` determine the
     potentials up to a shift: they are propagated breadth first from a row
     set to 0, one subtraction per edge. The components' shifts must satisfy
     ``s_K - s_L <= min (C_ij - f_i - g_j)`` over rows of ``K`` and columns of
@@ -138,29 +138,30 @@ def _support_potentials(C, plan):
     from scipy.sparse.csgraph import breadth_first_order, connected_components
 
     m, n = C.shape
-    rows, cols = np.nonzero(plan > 0)
     graph = coo_matrix((np.ones(rows.size), (rows, m + cols)), shape=(m + n, m + n)).tocsr()
     count, label = connected_components(graph, directed=False)
+    degree = np.bincount(np.concatenate([rows, m + cols]), minlength=m + n)
     pot = np.full(m + n, np.nan)
-    for root in [int(np.nonzero(label == k)[0][0]) for k in range(count)]:
-        if graph[root].nnz == 0 and graph[:, root].nnz == 0:
+    first = np.full(count, -1)
+    first[label[::-1]] = np.arange(m + n)[::-1]  # a node of each component
+    for root in first:
+        if degree[root] == 0:
             continue  # isolated: no support
         order, pred = breadth_first_order(graph, root, directed=False)
         pot[root] = 0.0
-        for v in order[1:]:
-            u = pred[v]
-            i, j = (u, v - m) if v >= m else (v, u - m)
-            pot[v] = C[i, j] - pot[u]
+        for v in order[1:].tolist():
+            u = int(pred[v])
+            pot[v] = C[u, v - m] - pot[u] if v >= m else C[v, u - m] - pot[u]
     f, g = pot[:m], pot[m:]
     supported = np.isfinite(pot)
     comps = np.unique(label[supported])
     if comps.size > 1:  # shifts between components: s_K - s_L <= w[K, L]
-        index = {k: t for t, k in enumerate(comps)}
+        index = np.full(count, -1)
+        index[comps] = np.arange(comps.size)
+        rk, ck = index[label[:m]], index[label[m:]]
         reduced = C - np.nan_to_num(f)[:, None] - np.nan_to_num(g)[None, :]
-        w = np.full((comps.size, comps.size), np.inf)
-        rk = np.array([index.get(k, -1) for k in label[:m]])
-        ck = np.array([index.get(k, -1) for k in label[m:]])
         ok = (rk[:, None] >= 0) & (ck[None, :] >= 0)
+        w = np.full((comps.size, comps.size), np.inf)
         np.minimum.at(w, (np.broadcast_to(rk[:, None], C.shape)[ok],
                           np.broadcast_to(ck[None, :], C.shape)[ok]), reduced[ok])
         shift = np.zeros(comps.size)
@@ -172,20 +173,24 @@ def _support_potentials(C, plan):
         f = f + np.where(rk >= 0, shift[np.maximum(rk, 0)], 0.0)
         g = g - np.where(ck >= 0, shift[np.maximum(ck, 0)], 0.0)
     if not supported.all():  # zero-mass rows and columns: the c-transform
-        gg = np.where(np.isfinite(g), g, np.inf)
-        f = np.where(np.isfinite(f), f, (C - np.where(np.isfinite(gg), gg, 0.0)[None, :]
-                                         + np.where(np.isfinite(gg), 0.0, np.inf)[None, :]).min(axis=1))
-        g = np.where(np.isfinite(g), g, (C - f[:, None]).min(axis=0))
+        known = np.isfinite(g)
+        if not np.isfinite(f).all():
+            f_ct = (C[:, known] - g[known][None, :]).min(axis=1)
+            f = np.where(np.isfinite(f), f, f_ct)
+        if not known.all():
+            g = np.where(known, g, (C - f[:, None]).min(axis=0))
     return f, g
 
 
-def _certified(C, a, b, plan, f, g, tol):
+def _certified(C, a, b, plan, rows, cols, f, g, tol):
     """Primal feasibility, dual feasibility and complementary slackness, to ``tol``."""
-    if not (np.all(plan >= 0) and np.allclose(plan.sum(1), a, rtol=0, atol=1e-12)
+    if not (np.allclose(plan.sum(1), a, rtol=0, atol=1e-12)
             and np.allclose(plan.sum(0), b, rtol=0, atol=1e-12)):
         return False
-    reduced = C - f[:, None] - g[None, :]
-    return bool(reduced.min() >= -tol and np.all(np.abs(reduced[plan > 0]) <= tol))
+    reduced = C - f[:, None]
+    reduced -= g[None, :]
+    on_support = C[rows, cols] - f[rows] - g[cols]
+    return bool(reduced.min() >= -tol and np.all(np.abs(on_support) <= tol))
 
 
 def _emd(a, b, C):
@@ -213,7 +218,7 @@ def _highs(a, b, C):
 def _solve(a, b, C):
     """``(plan, f, g)`` for the cost ``C``, certified optimal."""
     shift = float(C.min())
-    C0 = C - shift  # >= 0; the shift changes no plan
+    C0 = C - shift if shift < 0 else C  # >= 0; a shift changes no plan
     sample = C0.ravel()[:: max(1, C0.size // 4096)]
     typical = float(np.median(sample)) or float(sample.max()) or 1.0
     cap = 1e6 * typical
@@ -221,22 +226,24 @@ def _solve(a, b, C):
     plan = _emd(a, b, np.minimum(C0, cap) if capped else C0)
     if capped and np.any(plan[C0 > cap] > 0):  # the optimum needs an expensive entry
         plan = _emd(a, b, C0)
-    f, g = _support_potentials(C0, plan)
-    scale = max(float(np.abs(C0[plan > 0]).max(initial=0.0)), float(np.abs(f).max()),
+    rows, cols = np.nonzero(plan)
+    f, g = _support_potentials(C0, rows, cols)
+    scale = max(float(np.abs(C0[rows, cols]).max(initial=0.0)), float(np.abs(f).max()),
                 float(np.abs(g).max()), 1e-300)
-    if not _certified(C0, a, b, plan, f, g, 1e-12 * scale * max(C0.shape)):
+    if not _certified(C0, a, b, plan, rows, cols, f, g, 1e-12 * scale * max(C0.shape)):
         warnings.warn("optimal_transport: the network simplex's answer failed its optimality "
                       "certificate; solving again with HiGHS", RuntimeWarning, stacklevel=3)
         plan = _highs(a, b, C0)
-        f, g = _support_potentials(C0, plan)
-    # gauge: sum_j b_j g_j = 0, then put the shift into f
-    c = math.fsum(b * g)
-    return plan, f + c + shift, g - c
+        rows, cols = np.nonzero(plan)
+        f, g = _support_potentials(C0, rows, cols)
+    # gauge: sum_j b_j g_j = 0, then put the shift back into f
+    c = math.fsum((b * g).tolist())
+    return plan, f + c + min(shift, 0.0), g - c, (rows, cols)
 
 
-def _result(a, b, C, plan, f, g) -> OTResult:
-    nz = plan > 0
-    value = math.fsum((plan[nz] * C[nz]).tolist())
+def _result(a, b, C, plan, f, g, support) -> OTResult:
+    rows, cols = support
+    value = math.fsum((plan[rows, cols] * C[rows, cols]).tolist())
     dual = math.fsum((a * f).tolist()) + math.fsum((b * g).tolist())
     return OTResult(value, plan, f, g, dual)
 
@@ -283,9 +290,8 @@ def optimal_transport(a, b, cost, *, normalize: bool = False) -> OTResult:
 def _host_solution(a, b, C):
     a, b, C = (np.asarray(x, dtype=np.float64) for x in (a, b, C))
     a, b = a / a.sum(), b / b.sum()
-    plan, f, g = _solve(a, b, C)
-    r = _result(a, b, C, plan, f, g)
-    return (np.float64(r.value), plan, f, g, np.float64(r.dual_value))
+    r = _result(a, b, C, *_solve(a, b, C))
+    return (np.float64(r.value), r.plan, r.f, r.g, np.float64(r.dual_value))
 
 
 def _callback(a, b, C):
