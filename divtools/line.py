@@ -170,7 +170,7 @@ def _uniform_sizes(u, v, p, backend):
 # and sum |u_i - v_j|^p over the merged intervals. On concrete CPU input NumPy
 # sorts (XLA's CPU sort is about 25x slower), XLA fuses the double-word
 # arithmetic of the levels, and the merge is a compiled two-pointer scan that
-# never materialises the merged sequence. Under tracing the merge is a
+# never materialises the merged sequence (a batch is walked as one sequence). Under tracing the merge is a
 # vectorised sort of the levels (jit/vmap/grad-able, fast on accelerators).
 
 
@@ -194,40 +194,66 @@ def _last_level_is_one(hi, lo):
 
 
 def _merge_scan(ta_hi, ta_lo, tb_hi, tb_lo, u, v, p):
-    """``sum |u_i - v_j|^p (t_k - t_{k-1})`` by walking both level sequences at once.
+    """``sum |u_i - v_j|^p (t_k - t_{k-1})`` for each row, walking both level sequences.
 
     At each step the smaller next level (compared as double-words; on ties the
     level of u) closes the current interval, whose active samples are the
-    current ``u_i`` and ``v_j``. One pass, no merged arrays; the sum is
-    compensated.
+    current ``u_i`` and ``v_j``. One pass, no merged arrays; each row's terms
+    are summed exactly (:func:`divtools._numerics.exact_sum`). A batch is walked as one sequence: row ``r``'s levels are
+    shifted to ``r + t`` (exactly, as double-words), so rows follow each other
+    and row ``r`` closes its ``n + m`` intervals at steps ``r (n + m)`` to
+    ``(r + 1)(n + m) - 1`` (an interval that strays across a row end has length
+    zero). On the CPU one sequential scan beats a vmapped one (a vector of
+    gathers per step) by about 2.5x.
     """
-    n, m = u.shape[-1], v.shape[-1]
+    rows, n, m = u.shape[0], u.shape[-1], v.shape[-1]
+    if rows > 1:
+        r = jnp.arange(rows, dtype=u.dtype)[:, None]
+        ta_hi, ta_lo = nx.fast_two_sum(*_shift(r, ta_hi, ta_lo))
+        tb_hi, tb_lo = nx.fast_two_sum(*_shift(r, tb_hi, tb_lo))
+    ta_hi, ta_lo, tb_hi, tb_lo, u, v = (x.reshape(-1) for x in (ta_hi, ta_lo, tb_hi, tb_lo, u, v))
+    size_u, size_v, period = u.size, v.size, n + m
 
     def step(carry, _):
-        i, j, prev_hi, prev_lo, acc, err = carry
+        i, j, prev_hi, prev_lo = carry
         ah, al, bh, bl = ta_hi[i], ta_lo[i], tb_hi[j], tb_lo[j]
         take_u = (ah < bh) | ((ah == bh) & (al <= bl))
         hi, lo = jnp.where(take_u, ah, bh), jnp.where(take_u, al, bl)
         d_hi, d_lo = nx.two_sum(hi, -prev_hi)
         length = d_hi + (d_lo + (lo - prev_lo))
         cost = jnp.abs(u[i] - v[j])
-        if math.isinf(p):
-            acc = jnp.maximum(acc, jnp.where(length > 0, cost, 0.0))
-        else:
-            acc, e = nx.two_sum(acc, _power(cost, p, jnp) * length)
-            err = err + e
-        return (jnp.where(take_u, jnp.minimum(i + 1, n - 1), i),
-                jnp.where(take_u, j, jnp.minimum(j + 1, m - 1)), hi, lo, acc, err), None
+        term = jnp.where(length > 0, cost, 0.0) if math.isinf(p) else _power(cost, p, jnp) * length
+        carry = (jnp.where(take_u, jnp.minimum(i + 1, size_u - 1), i),
+                 jnp.where(take_u, j, jnp.minimum(j + 1, size_v - 1)), hi, lo)
+        return carry, term
 
     zero = jnp.zeros((), u.dtype)
-    carry, _ = jax.lax.scan(step, (0, 0, zero, zero, zero, zero), None, length=n + m)
-    return carry[4] + carry[5]
+    _, terms = jax.lax.scan(step, (0, 0, zero, zero), None, length=rows * period)
+    terms = terms.reshape(rows, period)
+    if math.isinf(p):
+        return terms.max(-1)
+    hi, lo = nx.exact_sum(terms)  # non-negative terms: correct to an ulp of the total
+    return hi + lo
+
+
+def _shift(r, hi, lo):
+    s, e = nx.two_sum(r, hi)
+    return s, e + lo
 
 
 @functools.lru_cache(maxsize=None)
-def _merge_scan_jit(p: float, batched: bool):
-    fn = functools.partial(_merge_scan, p=p)
-    return jax.jit(jax.vmap(fn) if batched else fn)
+def _merge_scan_jit(p: float):
+    return jax.jit(functools.partial(_merge_scan, p=p))
+
+
+def _interval_sum(hi, lo, u_at, v_at, p):
+    """``sum |u_at - v_at|^p (t_k - t_{k-1})`` over merged levels ``t = hi + lo``."""
+    zero = jnp.zeros_like(hi[..., :1])
+    prev_hi = jnp.concatenate([zero, hi[..., :-1]], axis=-1)
+    prev_lo = jnp.concatenate([zero, lo[..., :-1]], axis=-1)
+    d_hi, d_lo = nx.two_sum(hi, -prev_hi)
+    lengths = d_hi + (d_lo + (lo - prev_lo))
+    return _reduce(jnp.abs(u_at - v_at), lengths, p, jnp)
 
 
 def _take(x, idx):
@@ -279,9 +305,9 @@ class _Host:
     @staticmethod
     def merge_integrate(ta, tb, u, v, p):
         batch = u.shape[:-1]
-        flat = lambda x: x.reshape((-1, x.shape[-1]) if batch else x.shape)  # noqa: E731
+        rows = lambda x: x.reshape(-1, x.shape[-1])  # noqa: E731
         with jax.enable_x64(u.dtype == np.float64):
-            out = _merge_scan_jit(p, bool(batch))(*(flat(x) for x in (*ta, *tb, u, v)))
+            out = _merge_scan_jit(p)(*(rows(x) for x in (*ta, *tb, u, v)))
         return np.asarray(out).reshape(batch)
 
 
@@ -325,12 +351,7 @@ class _Traced:
         iv = jnp.arange(n + m, dtype=jnp.int32) - iu
         u_at = jnp.take_along_axis(u, jnp.minimum(iu, n - 1), -1)
         v_at = jnp.take_along_axis(v, jnp.minimum(iv, m - 1), -1)
-        zero = jnp.zeros_like(hi[..., :1])
-        prev_hi = jnp.concatenate([zero, hi[..., :-1]], axis=-1)
-        prev_lo = jnp.concatenate([zero, lo[..., :-1]], axis=-1)
-        d_hi, d_lo = nx.two_sum(hi, -prev_hi)
-        lengths = d_hi + (d_lo + (lo - prev_lo))
-        return _reduce(jnp.abs(u_at - v_at), lengths, p, jnp)
+        return _interval_sum(hi, lo, u_at, v_at, p)
 
 
 def _weighted(u, a, v, b, p, backend):
@@ -560,9 +581,11 @@ def sliced_wasserstein(x, y, x_weights=None, y_weights=None, *, key, n_projectio
         return xp.broadcast_to(w, (k, n))
 
     wx, wy = weights("x_weights", x_weights, x.shape[0]), weights("y_weights", y_weights, y.shape[0])
+    # the directions are drawn in float32 whatever the dtype: same key, same directions
+    theta = jax.random.normal(key, (k, x.shape[1]), dtype=jnp.float32)
     with jax.enable_x64(x.dtype == np.float64):
-        theta = jax.random.normal(key, (k, x.shape[1]), dtype=x.dtype)
-    theta = theta / jnp.linalg.norm(theta, axis=1, keepdims=True)
+        theta = theta.astype(x.dtype)
+        theta = theta / jnp.linalg.norm(theta, axis=1, keepdims=True)
     theta = np.asarray(theta) if xp is np else theta
     # one 1-D problem per direction: projections along the last axis
     w_pp = wasserstein_1d(theta @ x.T, theta @ y.T, wx, wy, p=p) ** p

@@ -187,10 +187,20 @@ def _certified(C, a, b, plan, rows, cols, f, g, tol):
     if not (np.allclose(plan.sum(1), a, rtol=0, atol=1e-12)
             and np.allclose(plan.sum(0), b, rtol=0, atol=1e-12)):
         return False
-    reduced = C - f[:, None]
-    reduced -= g[None, :]
     on_support = C[rows, cols] - f[rows] - g[cols]
-    return bool(reduced.min() >= -tol and np.all(np.abs(on_support) <= tol))
+    return bool(_reduced_min(C, f, g) >= -tol and np.all(np.abs(on_support) <= tol))
+
+
+def _reduced_min(C, f, g, block: int = 32) -> float:
+    """``min_ij C_ij - f_i - g_j``, in row blocks through one cache-sized buffer."""
+    buf = np.empty((min(block, C.shape[0]), C.shape[1]))
+    low = np.inf
+    for i in range(0, C.shape[0], block):
+        r = buf[: min(block, C.shape[0] - i)]
+        np.subtract(C[i : i + block], g[None, :], out=r)
+        r -= f[i : i + block, None]
+        low = min(low, float(r.min()))
+    return low
 
 
 def _emd(a, b, C):
@@ -226,7 +236,7 @@ def _solve(a, b, C):
     plan = _emd(a, b, np.minimum(C0, cap) if capped else C0)
     if capped and np.any(plan[C0 > cap] > 0):  # the optimum needs an expensive entry
         plan = _emd(a, b, C0)
-    rows, cols = np.nonzero(plan)
+    rows, cols = np.divmod(np.flatnonzero(plan), plan.shape[1])
     f, g = _support_potentials(C0, rows, cols)
     scale = max(float(np.abs(C0[rows, cols]).max(initial=0.0)), float(np.abs(f).max()),
                 float(np.abs(g).max()), 1e-300)

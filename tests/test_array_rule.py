@@ -53,6 +53,34 @@ def test_numpy_float64_is_computed_in_float64_without_touching_the_flag():
     assert out.strip() == "ok"
 
 
+def test_transport_functions_follow_the_rule_with_x64_off():
+    out = run("""
+        import warnings; warnings.simplefilter("error")
+        import math, numpy as np, jax, jax.numpy as jnp, scipy.stats as st
+        import divtools
+        rng = np.random.default_rng(0)
+        u, v, a, b = rng.random(30), rng.random(20) + 1e-9, rng.random(30), rng.random(20)
+        w = divtools.wasserstein_1d(u, v, a, b, p=2)
+        assert isinstance(w, np.float64), type(w)
+        # same as the float64 value computed with x64 on in JAX
+        with jax.enable_x64(True):
+            wj = divtools.wasserstein_1d(jnp.asarray(u), jnp.asarray(v), jnp.asarray(a), jnp.asarray(b), p=2)
+            assert wj.dtype == jnp.float64
+        assert abs(float(wj) - w) <= 1e-15 * w
+        x, y = rng.standard_normal((40, 2)), rng.standard_normal((30, 2))
+        s = divtools.sliced_wasserstein(x, y, key=jax.random.key(0))
+        assert isinstance(s, np.float64), type(s)
+        sj = divtools.sliced_wasserstein(jnp.asarray(x), jnp.asarray(y), key=jax.random.key(0))
+        assert sj.dtype == jnp.float32 and abs(float(sj) - s) <= 1e-5 * s
+        r = divtools.optimal_transport(a / a.sum(), a / a.sum(), np.abs(u[:, None] - u[None]))
+        assert r.value == 0.0 and r.plan.dtype == np.float64
+        assert abs(divtools.wasserstein_1d(st.norm(0, 1), st.norm(1, 2), p=2) - math.sqrt(2)) < 1e-10
+        assert not jax.config.jax_enable_x64
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
 def test_float64_numpy_mixed_with_float32_jax_warns():
     out = run("""
         import warnings, numpy as np, jax.numpy as jnp, divtools

@@ -20,3 +20,11 @@ def test_readme_example_runs():
     assert divtools.kl(p, q) == stated
     assert divtools.tv(p, q) == float(re.search(r"= ([0-9.]+)\n", code).group(1))
     assert np.asarray(divtools.kl(namespace["P"], namespace["P"][::-1])).shape == (2000,)
+
+
+def test_every_python_block_runs():
+    with open(os.path.join(ROOT, "README.md")) as fh:
+        blocks = re.findall(r"```python\n(.*?)```", fh.read(), re.S)
+    assert len(blocks) >= 2
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
