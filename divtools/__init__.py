@@ -14,6 +14,9 @@ from divtools.exact import (
     squared_hellinger,
     tv,
 )
+from divtools import distributions
+from divtools._quadrature import QuadResult
+from divtools.distributions import Bernoulli, Categorical, Exponential, Laplace, Normal, Uniform
 from divtools.generators import GENERATORS, Generator
 from divtools.transport import (
     KRResult,
@@ -29,16 +32,24 @@ from divtools.line import LinePotential, kantorovich_potential_1d, sliced_wasser
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bernoulli",
+    "Categorical",
+    "Exponential",
     "GENERATORS",
     "Generator",
     "KRResult",
+    "Laplace",
     "LinePotential",
     "LineMetric",
+    "Normal",
     "OTResult",
+    "QuadResult",
+    "Uniform",
     "TreeMetric",
     "alpha_divergence",
     "bhattacharyya",
     "chi2",
+    "distributions",
     "f_divergence",
     "jeffreys",
     "js",

@@ -168,6 +168,19 @@ def atanh_minus(s, a_s, b_s):
     return w * closed + (1.0 - w) * series  # exactly one of the two: w is 0 or 1
 
 
+def log1p(x):
+    """``log(1 + x)`` to a few ulps for ``x > -1``.
+
+    XLA's own ``log1p`` on CPU is off by up to ~120 ulps near ``x = -0.41``
+    (measured: 2.7e-14 relative), and Goldberg's ``log(u) x / (u - 1)`` is
+    undone by XLA's simplifier (``(1 + x) - 1 -> x``). Instead
+    ``log1p(x) = 2 atanh(s)`` with ``s = x / (2 + x)``, and ``atanh(s) - s``
+    from :func:`atanh_minus` (its series near 0, ``log(1 + x)/2 - s`` beyond).
+    """
+    s = x / (2.0 + x)
+    return 2.0 * (s + atanh_minus(s, 1.0 + x, jnp.ones_like(x)))
+
+
 def js_terms(a, b, d):
     """``(a log(2a/(a+b)) + b log(2b/(a+b))) / 2 >= 0``, the Jensen-Shannon summand.
 

@@ -49,7 +49,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 
-from divtools import _arrays, _numerics as nx, _validate
+from divtools import _arrays, _numerics as nx, _validate, densities
 from divtools.generators import BHATTACHARYYA_COEFFICIENT, GENERATORS, Generator, get, skew_js
 from divtools.generators import alpha as _alpha_generator
 
@@ -304,6 +304,8 @@ def _eager_rows(p, q, n, gen, normalize, log_base, axis, names, unpad):
 
 def _divergence(p, q, gen: Generator, *, axis, base, normalize, names=("p", "q")):
     log_base = _validate.check_base(base, gen.logarithmic, gen.name)
+    if densities.is_distribution(p) or densities.is_distribution(q):
+        return densities.divergence(p, q, gen, log_base, names)
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"axis: expected an integer, got {axis!r}")
     with _arrays.Inputs.convert(names, (p, q)) as ins:
@@ -570,6 +572,8 @@ def bhattacharyya(p, q, *, axis: int = -1, base=None, normalize: bool = False):
     References: Bhattacharyya (1943).
     """
     log_base = _validate.check_base(base, True, "bhattacharyya")
+    if densities.is_distribution(p) or densities.is_distribution(q):
+        return densities.bhattacharyya(p, q, log_base)
     h2 = squared_hellinger(p, q, axis=axis, normalize=normalize)
     bc = -_divergence(p, q, BHATTACHARYYA_COEFFICIENT, axis=axis, base=None, normalize=normalize)
     xp = np if isinstance(h2, (np.ndarray, np.generic)) else jnp

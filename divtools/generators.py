@@ -150,6 +150,13 @@ class Generator:
       f_at_one: ``f(1)``, 0 except for ``gan``.
       parts: accurate summand kernels ``(a, b, d) -> terms``; the divergence is
         the sum over parts and outcomes (divided by the mass of ``q``).
+      log_terms: the same summand from logarithms, ``(log a, log b) -> terms``,
+        free of cancellation where ``|log(a/b)| >= 1``; present where ``f(0)``
+        or ``f'(inf)`` is infinite, so that integrals of densities stay exact
+        where ``p/q`` leaves the floating-point range (there the kernels'
+        boundary values would be used).
+      family: ``("alpha", a)`` or ``("skew_js", w)`` for members of a family
+        (closed forms look the parameter up here), else None.
       logarithmic: whether the value is an information quantity that scales
         with the logarithm base (nats or bits).
       formula, conjugate_formula, activation_formula: plain-text formulas.
@@ -168,6 +175,8 @@ class Generator:
     f_prime_at_inf: float
     parts: tuple[Kernel, ...]
     f_at_one: float = 0.0
+    log_terms: Callable | None = None
+    family: tuple | None = None
     logarithmic: bool = False
     formula: str = ""
     conjugate_formula: str = ""
@@ -248,7 +257,7 @@ def _skew_js_parts(w: float) -> tuple[Kernel, Kernel]:
 def _gan_terms(a, b, d):
     # b f(a/b) = -(a log(1 + b/a) + b log(1 + a/b)) <= 0: one sign, no cancellation.
     a_s, b_s = nx.sanitize_ratio(a, b)
-    return -(a * jnp.log1p(b / a_s) + b * jnp.log1p(a / b_s))
+    return -(a * nx.log1p(b / a_s) + b * nx.log1p(a / b_s))
 
 
 def _tv_terms(a, b, d):
@@ -277,6 +286,41 @@ def _triangular_terms(a, b, d):
     return d * (d / jnp.maximum(a + b, small))
 
 
+# Summands from log masses (la, lb finite), for ratios beyond the float range.
+
+
+def _log_abs_expm1(x):
+    """``log|e^x - 1|`` without overflow (``x != 0``)."""
+    return jnp.where(x > 0, x + nx.log1p(-jnp.exp(-jnp.abs(x))), jnp.log(-jnp.expm1(-jnp.abs(x))))
+
+
+def _kl_log_terms(la, lb):
+    return jnp.exp(la) * ((la - lb) - 1.0) + jnp.exp(lb)
+
+
+def _reverse_kl_log_terms(la, lb):
+    return _kl_log_terms(lb, la)
+
+
+def _jeffreys_log_terms(la, lb):
+    return (jnp.exp(la) - jnp.exp(lb)) * (la - lb)
+
+
+def _pearson_log_terms(la, lb):
+    return jnp.exp(lb + 2.0 * _log_abs_expm1(la - lb))  # b (a/b - 1)^2
+
+
+def _neyman_log_terms(la, lb):
+    return _pearson_log_terms(lb, la)
+
+
+def _alpha_log_terms(a: float):
+    def log_terms(la, lb):
+        return (jnp.exp(lb + a * (la - lb)) - (1.0 - a) * jnp.exp(lb) - a * jnp.exp(la)) / (a * (a - 1.0))
+
+    return log_terms
+
+
 # --------------------------------------------------------------------------
 # Generators, conjugates and activations of the table.
 
@@ -296,7 +340,7 @@ def wright_omega(z):
     z = jnp.asarray(z)
     z_big = jnp.maximum(z, 1.0)
     z_mid = jnp.clip(z, -40.0, 1.0)
-    w = jnp.where(z < 1.0, jnp.log1p(jnp.exp(z_mid)), z_big - jnp.log(z_big))
+    w = jnp.where(z < 1.0, nx.log1p(jnp.exp(z_mid)), z_big - jnp.log(z_big))
     for _ in range(5):
         w = w * (1.0 + jnp.maximum(z, -40.0) - jnp.log(w)) / (1.0 + w)
     return jnp.where(z < -40.0, jnp.exp(z), w)
@@ -317,6 +361,7 @@ def _kl_record() -> Generator:
         f_prime_at_one=1.0,
         f_prime_at_inf=math.inf,
         parts=(_kl_terms,),
+        log_terms=_kl_log_terms,
         logarithmic=True,
         formula="t log t",
         conjugate_formula="exp(y - 1)",
@@ -338,6 +383,7 @@ def _reverse_kl_record() -> Generator:
         f_prime_at_one=-1.0,
         f_prime_at_inf=0.0,
         parts=(_reverse_kl_terms,),
+        log_terms=_reverse_kl_log_terms,
         logarithmic=True,
         formula="-log t",
         conjugate_formula="-1 - log(-y)",
@@ -359,6 +405,7 @@ def _jeffreys_record() -> Generator:
         f_prime_at_one=0.0,
         f_prime_at_inf=math.inf,
         parts=(_jeffreys_terms,),
+        log_terms=_jeffreys_log_terms,
         logarithmic=True,
         formula="(t - 1) log t",
         conjugate_formula="W(e^(1-y)) + 1/W(e^(1-y)) + y - 2",
@@ -397,7 +444,7 @@ def _gan_record() -> Generator:
         name="gan",
         f=lambda t: xlogy(t, t) - xlogy(t + 1.0, t + 1.0),
         f_prime=lambda t: jnp.log(t / (t + 1.0)),
-        conjugate=lambda y: -jnp.log1p(-jnp.exp(y)),
+        conjugate=lambda y: -nx.log1p(-jnp.exp(y)),
         conjugate_domain=Interval(-math.inf, 0.0),
         activation=lambda v: -_softplus(-v),
         f_at_zero=0.0,
@@ -452,6 +499,7 @@ def _pearson_record() -> Generator:
         f_prime_at_one=0.0,
         f_prime_at_inf=math.inf,
         parts=(_pearson_terms,),
+        log_terms=_pearson_log_terms,
         formula="(t - 1)^2",
         conjugate_formula="y^2/4 + y",
         activation_formula="v",
@@ -472,6 +520,7 @@ def _neyman_record() -> Generator:
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
         parts=(_neyman_terms,),
+        log_terms=_neyman_log_terms,
         formula="(1 - t)^2 / t",
         conjugate_formula="2 - 2 sqrt(1 - y)",
         activation_formula="1 - exp(-v)",
@@ -593,7 +642,7 @@ def skew_js(w: float) -> Generator:
         name=f"skew_js({w:g})",
         f=lambda t: w * xlogy(t, t) - xlogy(w * t + v, w * t + v),
         f_prime=lambda t: w * jnp.log(t / (w * t + v)),
-        conjugate=lambda y: v * (math.log(v) - jnp.log1p(-w * jnp.exp(y / w))),
+        conjugate=lambda y: v * (math.log(v) - nx.log1p(-w * jnp.exp(y / w))),
         conjugate_domain=Interval(-math.inf, -w * math.log(w)),
         activation=lambda x: -w * math.log(w) - w * _softplus(-x),
         f_at_zero=-v * math.log(v),
@@ -606,6 +655,7 @@ def skew_js(w: float) -> Generator:
         activation_formula=f"-{w:g} log {w:g} - {w:g} log(1 + exp(-v))",
         description=f"Skewed Jensen-Shannon divergence with weights ({w:g}, {v:g}).",
         reference="Lin (1991); dit's jensen_shannon_divergence with weights.",
+        family=("skew_js", w),
     )
 
 
@@ -649,6 +699,7 @@ def _alpha_parts(a: float) -> tuple[Kernel, Kernel]:
 
 
 @functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)
 def alpha(a: float) -> Generator:
     """Amari's alpha-divergence, ``f_a(t) = (t^a - 1 - a (t - 1)) / (a (a - 1))``.
 
@@ -688,6 +739,8 @@ def alpha(a: float) -> Generator:
         f_prime_at_one=0.0,
         f_prime_at_inf=math.inf if a > 1 else 1.0 / (1.0 - a),
         parts=_alpha_parts(a),
+        log_terms=_alpha_log_terms(a),
+        family=("alpha", a),
         formula=f"(t^{a:g} - 1 - {a:g} (t - 1)) / ({denom:g})",
         conjugate_formula=f"((1 + {a - 1:g} y)^({power:g}) - 1) / {a:g}",
         activation_formula="v" if a > 1 else f"{1 / (1 - a):g} (1 - exp(-v))",

@@ -64,7 +64,57 @@ def _check_p(p) -> float:
 
 
 def _is_distribution(x) -> bool:
+    from divtools.distributions import Distribution
+
+    if isinstance(x, Distribution):
+        return True
     return hasattr(x, "ppf") and not isinstance(x, (np.ndarray, jax.Array))
+
+
+def _wasserstein_distributions(P, Q, p):
+    """``W_p`` between two distributions: closed forms, discrete supports (exact), or
+    the quantile integral (:mod:`divtools._quantile`)."""
+    from divtools import closed_forms, densities
+    from divtools._quantile import wasserstein_quantile
+    from divtools.distributions import Distribution, check_parameters, recognise
+
+    P_par, Q_par = recognise(P), recognise(Q)
+    for name, d in zip(("u_values", "v_values"), (P_par, Q_par)):
+        if d is not None:
+            check_parameters(name, d)
+    if P_par is not None and Q_par is not None:
+        fn = closed_forms.wasserstein_lookup(P_par, Q_par, p)
+        if fn is not None:
+            return densities._closed(fn, (P_par, Q_par), None)
+        if P_par.is_traced() or Q_par.is_traced():
+            raise TypeError(
+                f"u_values, v_values: no closed form for W_{p} between {type(P_par).__name__} "
+                f"and {type(Q_par).__name__}; the quantile integral needs concrete parameters"
+            )
+        shape = np.broadcast_shapes(P_par.batch_shape(), Q_par.batch_shape())
+        if shape:
+            out = np.empty(shape)
+            for idx in np.ndindex(shape):
+                out[idx] = _wasserstein_distributions(_element(P_par, idx, shape),
+                                                      _element(Q_par, idx, shape), p)
+            return out
+    P_obj = P_par.scipy() if isinstance(P, Distribution) else P
+    Q_obj = Q_par.scipy() if isinstance(Q, Distribution) else Q
+    disc = [densities._is_discrete(d) for d in (P_obj, Q_obj)]
+    if any(disc):
+        if not all(disc):
+            raise ValueError("u_values, v_values: give two discrete or two continuous "
+                             "distributions (use samples or pmf arrays to mix them)")
+        (a1, b1), (a2, b2) = densities._range(P_obj), densities._range(Q_obj)
+        k = np.arange(min(a1, a2), max(b1, b2) + 1, dtype=np.float64)
+        return wasserstein_1d(k, k, np.asarray(P_obj.pmf(k), np.float64),
+                              np.asarray(Q_obj.pmf(k), np.float64), p=p)
+    return wasserstein_quantile(P_obj, Q_obj, p)
+
+
+def _element(d, idx, shape):
+    vals = [np.broadcast_to(np.asarray(v, np.float64), shape)[idx] for v in d.values()]
+    return type(d)(*[float(v) for v in vals])
 
 
 def _on_host(arrays) -> bool:
@@ -437,9 +487,7 @@ def wasserstein_1d(u_values, v_values, u_weights=None, v_weights=None, *, p=1):
             )
         if u_weights is not None or v_weights is not None:
             raise ValueError("u_weights, v_weights: not used with distributions; leave them None")
-        from divtools._quantile import wasserstein_quantile
-
-        return wasserstein_quantile(u_values, v_values, p)
+        return _wasserstein_distributions(u_values, v_values, p)
     arrays = (u_values, v_values, u_weights, v_weights)
     names = ("u_values", "v_values", "u_weights", "v_weights")
     jax_in = any(isinstance(a, jax.Array) for a in arrays)
