@@ -14,7 +14,7 @@ from divtools.exact import (
     squared_hellinger,
     tv,
 )
-from divtools import distributions
+from divtools import distributions, duality, games
 from divtools._quadrature import QuadResult
 from divtools.distributions import Bernoulli, Categorical, Exponential, Laplace, Normal, Uniform
 from divtools.generators import GENERATORS, Generator
@@ -27,6 +27,7 @@ from divtools.transport import (
     optimal_transport,
     wasserstein,
 )
+from divtools.mmd import mmd2, mmd2_discrete
 from divtools.line import LinePotential, kantorovich_potential_1d, sliced_wasserstein, wasserstein_1d
 
 __version__ = "0.1.0"
@@ -50,12 +51,16 @@ __all__ = [
     "bhattacharyya",
     "chi2",
     "distributions",
+    "duality",
     "f_divergence",
+    "games",
     "jeffreys",
     "js",
     "kantorovich_potential_1d",
     "kantorovich_rubinstein",
     "kl",
+    "mmd2",
+    "mmd2_discrete",
     "optimal_transport",
     "sliced_wasserstein",
     "squared_hellinger",

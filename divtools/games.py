@@ -1,0 +1,424 @@
+r"""Distinguishing games and the GAN objective, with their exact optima.
+
+A referee draws ``X`` from ``P`` (with prior ``pi``, default 1/2) or from ``Q``
+and shows it to a player, whose strategy ``eta(x) = Pr(guess P | x)`` may be
+randomised. On a finite space everything is a sum over outcomes:
+
+==========================  ===================================================  ===============================
+game                        loss of a strategy ``eta``                           optimum (``pi = 1/2``)
+==========================  ===================================================  ===============================
+0-1 loss                    ``pi sum p (1 - eta) + (1 - pi) sum q eta``          ``1/2 - TV/2`` at ``eta = 1[p >= q]``
+cross-entropy (log loss)    ``-pi sum p log eta - (1 - pi) sum q log(1 - eta)``  ``log 2 - JS`` at ``eta = p/(p + q)``
+GAN value ``V(D)``          ``sum p_data log D + sum p_g log(1 - D)`` (maximised)  ``2 JS - log 4`` at ``D = p_data/(p_data + p_g)``
+==========================  ===================================================  ===============================
+
+With a prior ``pi`` the optimal 0-1 error is ``sum min(pi p, (1 - pi) q)`` (the
+Bayes error) and the optimal log loss is the conditional entropy
+``H(Y | X)``. The GAN value comes in the two labelings of the lectures: real
+labelled 1 (CE 22-808, seed 001: ``D* = p_data/(p_data + p_g)``) and real
+labelled 0 (CSE6243 lecture 16, seed 002: ``D* = p_g/(p_data + p_g)``); both
+reach ``2 JS - log 4``.
+
+All values are in nats, computed in float64 for NumPy input (the optimal
+values from sums of non-negative terms: no cancellation where the
+distributions are nearly equal or nearly disjoint). The ``solve_*`` functions
+find the optima numerically (projected gradient steps on ``eta`` in
+``[0, 1]^n``), for tests and for students who want to see the optimisation
+reach the closed form.
+
+References: CE 22-808 (Sharif), lectures on GANs and divergences (seeds 000,
+001); CSE6243 lecture 16 (seed 002); Goodfellow et al. (2014), proposition 1
+and theorem 1.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from divtools import _numerics as nx
+from divtools import exact
+
+__all__ = [
+    "CrossEntropyParts",
+    "GameSolution",
+    "bayes_error",
+    "bayes_strategy",
+    "cross_entropy_decomposition",
+    "cross_entropy_loss",
+    "cross_entropy_value",
+    "gan_optimal_discriminator",
+    "gan_optimal_value",
+    "gan_value",
+    "optimal_discriminator",
+    "solve_cross_entropy",
+    "solve_gan",
+    "solve_zero_one",
+    "zero_one_error",
+]
+
+
+# --------------------------------------------------------------------------
+# Input handling: pmfs validated by the exact core's rules, strategies in [0, 1].
+
+
+def _pmfs(p, q, names=("p", "q")):
+    """Validated float64 (or JAX) pmfs, broadcast; ``ValueError`` names the argument."""
+    jax_in = any(isinstance(a, jax.Array) for a in (p, q))
+    exact.tv(p, q)  # validates both (shape, sign, NaN, normalisation) with their names
+    if jax_in:
+        return jnp.asarray(p), jnp.asarray(q), True
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    return p, q, False
+
+
+def _prior(prior) -> float:
+    prior = float(prior)
+    if not 0.0 < prior < 1.0:
+        raise ValueError(f"prior: must lie in (0, 1), got {prior}")
+    return prior
+
+
+def _strategy(name, eta, shape, jax_in):
+    if not jax_in and not isinstance(eta, jax.Array):
+        eta = np.asarray(eta, dtype=np.float64)
+        try:  # a strategy per outcome; leading (batch) axes broadcast
+            np.broadcast_shapes(eta.shape, tuple(shape))
+            ok = eta.ndim >= 1 and eta.shape[-1] == shape[-1]
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{name}: shape {eta.shape} does not match the distributions' {tuple(shape)}")
+        if np.isnan(eta).any() or (eta < 0).any() or (eta > 1).any():
+            raise ValueError(f"{name}: values must lie in [0, 1]")
+    return eta
+
+
+def _xp(jax_in):
+    return jnp if jax_in else np
+
+
+def _xlogy(x, y, xp):
+    """``x log y`` with ``0 log 0 = 0`` (and ``0 log y = 0`` for every ``y``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        safe = xp.where(x == 0, 1.0, y)
+        return xp.where(x == 0, 0.0, x * xp.log(safe))
+
+
+def _out(value, jax_in):
+    if jax_in:
+        return value
+    value = np.asarray(value, dtype=np.float64)
+    return value[()] if value.ndim == 0 else value
+
+
+# --------------------------------------------------------------------------
+# The 0-1 game.
+
+
+def zero_one_error(eta, p, q, *, prior: float = 0.5):
+    r"""Probability that the strategy ``eta`` guesses wrong under the 0-1 loss.
+
+    ``err(eta) = pi sum_x p(x) (1 - eta(x)) + (1 - pi) sum_x q(x) eta(x)``, where
+    ``eta(x) = Pr(guess P | x)`` (a randomised strategy in ``[0, 1]``).
+
+    Example:
+      >>> import divtools.games as g
+      >>> float(g.zero_one_error([1.0, 0.0], [0.75, 0.25], [0.25, 0.75]))
+      0.25
+
+    Reference: CE 22-808, the distinguishing game (seed 000).
+    """
+    p, q, jax_in = _pmfs(p, q)
+    eta = _strategy("eta", eta, np.shape(p), jax_in)
+    pi = _prior(prior)
+    xp = _xp(jax_in)
+    value = pi * xp.sum(p * (1.0 - eta), axis=-1) + (1.0 - pi) * xp.sum(q * eta, axis=-1)
+    return _out(value, jax_in)
+
+
+def bayes_strategy(p, q, *, prior: float = 0.5):
+    """The Bayes-optimal strategy ``eta(x) = 1[pi p(x) >= (1 - pi) q(x)]`` (ties: guess P)."""
+    p, q, jax_in = _pmfs(p, q)
+    pi = _prior(prior)
+    xp = _xp(jax_in)
+    return _out(xp.where(pi * p >= (1.0 - pi) * q, 1.0, 0.0), jax_in)
+
+
+def bayes_error(p, q, *, prior: float = 0.5):
+    r"""The optimal 0-1 error ``sum_x min(pi p(x), (1 - pi) q(x))``; ``1/2 - TV/2`` for ``pi = 1/2``.
+
+    A sum of non-negative terms (no ``1/2 - TV/2`` cancellation when TV is near 1).
+
+    Example:
+      >>> import divtools.games as g
+      >>> float(g.bayes_error([0.75, 0.25], [0.25, 0.75]))
+      0.25
+
+    Reference: CE 22-808 (seed 000): the optimal error of the distinguishing
+    game is ``1/2 - TV(P, Q)/2``.
+    """
+    p, q, jax_in = _pmfs(p, q)
+    pi = _prior(prior)
+    xp = _xp(jax_in)
+    terms = xp.minimum(pi * p, (1.0 - pi) * q)
+    value = xp.sum(terms, axis=-1) if jax_in else np.asarray(
+        jax.device_get(_exact_sum(terms)))
+    return _out(value, jax_in)
+
+
+@jax.jit
+def _exact_sum_jit(x):
+    hi, lo = nx.exact_sum(x)
+    return hi + lo
+
+
+def _exact_sum(x):
+    """The sum along the last axis, correctly rounded up to a few ulps (double-word)."""
+    with jax.enable_x64(True):
+        return _exact_sum_jit(jnp.asarray(x, dtype=jnp.float64))
+
+
+@jax.jit
+def _posterior_entropy_sum(a, b):
+    hi, lo = nx.exact_sum(_posterior_entropy_terms(a, b))
+    return hi + lo
+
+
+# --------------------------------------------------------------------------
+# The cross-entropy game and the GAN value.
+
+
+def cross_entropy_loss(eta, p, q, *, prior: float = 0.5):
+    r"""Expected log loss ``-pi sum p log eta - (1 - pi) sum q log(1 - eta)`` (nats).
+
+    ``inf`` where the strategy is certain and wrong on an outcome of positive
+    mass; ``0 log 0 = 0``.
+
+    Example:
+      >>> import divtools.games as g
+      >>> round(float(g.cross_entropy_loss([0.5, 0.5], [0.9, 0.1], [0.1, 0.9])), 12)
+      0.69314718056
+    """
+    p, q, jax_in = _pmfs(p, q)
+    eta = _strategy("eta", eta, np.shape(p), jax_in)
+    pi = _prior(prior)
+    xp = _xp(jax_in)
+    value = -(pi * xp.sum(_xlogy(p, eta, xp), axis=-1)
+              + (1.0 - pi) * xp.sum(_xlogy(q, 1.0 - eta, xp), axis=-1))
+    return _out(value, jax_in)
+
+
+def optimal_discriminator(p, q, *, prior: float = 0.5):
+    r"""``eta*(x) = pi p(x) / (pi p(x) + (1 - pi) q(x))``, the posterior of "from P".
+
+    Optimal for the log loss (and the GAN discriminator for ``pi = 1/2``).
+    Where ``p = q = 0`` (no evidence) it is the prior ``pi``.
+    """
+    p, q, jax_in = _pmfs(p, q)
+    pi = _prior(prior)
+    xp = _xp(jax_in)
+    a, b = pi * p, (1.0 - pi) * q
+    m = a + b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = xp.where(m > 0, a / xp.where(m > 0, m, 1.0), pi)
+    return _out(value, jax_in)
+
+
+def _posterior_entropy_terms(a, b):
+    """``a log((a+b)/a) + b log((a+b)/b) >= 0`` without cancellation (0 where a or b is 0)."""
+    a_s = jnp.where(a > 0, a, 1.0)
+    b_s = jnp.where(b > 0, b, 1.0)
+    return jnp.where(a > 0, a * nx.log1p(b / a_s), 0.0) + jnp.where(b > 0, b * nx.log1p(a / b_s), 0.0)
+
+
+def cross_entropy_value(p, q, *, prior: float = 0.5):
+    r"""The optimal log loss, ``H(Y | X) = sum_x [a log((a+b)/a) + b log((a+b)/b)]``,
+    ``a = pi p(x)``, ``b = (1 - pi) q(x)``; equal to ``log 2 - JS(P, Q)`` for ``pi = 1/2``.
+
+    Computed from non-negative terms (no ``log 2 - JS`` cancellation when JS
+    is near ``log 2``).
+
+    Example:
+      >>> import math, divtools, divtools.games as g
+      >>> p, q = [0.9, 0.1], [0.2, 0.8]
+      >>> abs(float(g.cross_entropy_value(p, q)) - (math.log(2) - float(divtools.js(p, q)))) < 1e-15
+      True
+
+    Reference: CE 22-808 (seed 000): the cross-entropy game's value is
+    ``log 2 - JS``.
+    """
+    p, q, jax_in = _pmfs(p, q)
+    pi = _prior(prior)
+    if jax_in:
+        return jnp.sum(_posterior_entropy_terms(pi * p, (1.0 - pi) * q), axis=-1)
+    with jax.enable_x64(True):
+        value = _posterior_entropy_sum(jnp.asarray(pi * p), jnp.asarray((1.0 - pi) * q))
+        return _out(jax.device_get(value), False)
+
+
+class CrossEntropyParts(NamedTuple):
+    """``cross_entropy = entropy + kl``: ``CE(y, yhat) = H(Ber(y)) + KL(Ber(y) || Ber(yhat))``."""
+
+    cross_entropy: object
+    entropy: object
+    kl: object
+
+
+def cross_entropy_decomposition(y, y_hat) -> CrossEntropyParts:
+    r"""Binary cross-entropy of a (soft) label ``y`` and a prediction ``y_hat``, split as
+    ``-y log y_hat - (1 - y) log(1 - y_hat) = H(Ber(y)) + KL(Ber(y) || Ber(y_hat))`` (nats).
+
+    Elementwise over broadcast arrays; the KL part is computed by the exact
+    core's kernel (non-negative, accurate when ``y_hat`` is near ``y``).
+
+    Example:
+      >>> import divtools.games as g
+      >>> parts = g.cross_entropy_decomposition(0.3, 0.3)
+      >>> float(parts.kl), abs(float(parts.cross_entropy - parts.entropy)) < 1e-16
+      (0.0, True)
+    """
+    jax_in = isinstance(y, jax.Array) or isinstance(y_hat, jax.Array)
+    if not jax_in:
+        for name, v in (("y", y), ("y_hat", y_hat)):
+            a = np.asarray(v, dtype=np.float64)
+            if np.isnan(a).any() or (a < 0).any() or (a > 1).any():
+                raise ValueError(f"{name}: values must lie in [0, 1]")
+    with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
+        y_ = jnp.asarray(y, dtype=None if jax_in else jnp.float64)
+        h_ = jnp.asarray(y_hat, dtype=None if jax_in else jnp.float64)
+        y_, h_ = jnp.broadcast_arrays(y_, h_)
+        pmf_y = jnp.stack([y_, 1.0 - y_], axis=-1)
+        pmf_h = jnp.stack([h_, 1.0 - h_], axis=-1)
+        entropy = _posterior_entropy_terms(y_, 1.0 - y_)
+        kl = exact.kl(pmf_y, pmf_h)
+        cross = entropy + kl
+        if not jax_in:
+            return CrossEntropyParts(_out(cross, False), _out(entropy, False), _out(kl, False))
+        return CrossEntropyParts(cross, entropy, kl)
+
+
+def _gan_labels(real_label):
+    if real_label not in (0, 1):
+        raise ValueError(f"real_label: 1 (real labelled 1, D* = p_data/(p_data + p_g)) or 0, got {real_label!r}")
+    return real_label
+
+
+def gan_value(d, p_data, p_g, *, real_label: int = 1):
+    r"""The GAN objective ``V(D)`` that the discriminator maximises (nats).
+
+    ``real_label=1`` (Goodfellow et al.; CE 22-808):
+    ``V = sum p_data log D + sum p_g log(1 - D)``; ``real_label=0`` (CSE6243,
+    seed 002, real labelled 0): ``V = sum p_data log(1 - D) + sum p_g log D``.
+    Either way ``max_D V = 2 JS(p_data, p_g) - log 4``.
+
+    Example:
+      >>> import math, divtools.games as g
+      >>> round(float(g.gan_value([0.5, 0.5], [0.5, 0.5], [0.5, 0.5])), 12) == round(-math.log(4), 12)
+      True
+    """
+    _gan_labels(real_label)
+    p, q, jax_in = _pmfs(p_data, p_g, names=("p_data", "p_g"))
+    d = _strategy("d", d, np.shape(p), jax_in)
+    xp = _xp(jax_in)
+    d_real = d if real_label == 1 else 1.0 - d
+    value = xp.sum(_xlogy(p, d_real, xp), axis=-1) + xp.sum(_xlogy(q, 1.0 - d_real, xp), axis=-1)
+    return _out(value, jax_in)
+
+
+def gan_optimal_discriminator(p_data, p_g, *, real_label: int = 1):
+    """``D* = p_data/(p_data + p_g)`` (``real_label=1``) or ``p_g/(p_data + p_g)`` (``real_label=0``)."""
+    _gan_labels(real_label)
+    d = optimal_discriminator(p_data, p_g)
+    return d if real_label == 1 else 1.0 - d
+
+
+def gan_optimal_value(p_data, p_g):
+    r"""``max_D V(D) = 2 JS(p_data, p_g) - log 4``, in ``[-log 4, 0]`` (the ``gan`` generator's divergence)."""
+    return exact.f_divergence(p_data, p_g, "gan")
+
+
+# --------------------------------------------------------------------------
+# Brute-force solvers.
+
+
+class GameSolution(NamedTuple):
+    """A numerically optimised strategy and its objective value."""
+
+    strategy: object
+    value: object
+    steps: int
+
+
+def _ascend(objective, n, steps, lr, dtype, key):
+    """Maximise ``objective(eta)`` over ``eta in [0, 1]^n``: gradient steps on the
+    logits with Adam-style normalisation (``optax.adam``), in one ``lax.scan``."""
+    import optax
+
+    opt = optax.adam(lr)
+    theta0 = 0.01 * jax.random.normal(key, (n,), dtype=dtype)
+    state0 = opt.init(theta0)
+
+    def step(carry, _):
+        theta, state = carry
+        grad = jax.grad(lambda t: -objective(jax.nn.sigmoid(t)))(theta)
+        updates, state = opt.update(grad, state)
+        return (optax.apply_updates(theta, updates), state), None
+
+    (theta, _), _ = jax.lax.scan(step, (theta0, state0), None, length=steps)
+    eta = jax.nn.sigmoid(theta)
+    return eta, objective(eta)
+
+
+def _solve(objective_of, p, q, steps, lr, key):
+    p, q, jax_in = _pmfs(p, q)
+    if np.ndim(p) != 1:
+        raise ValueError("p, q: the solvers take one pair of pmfs (1-D)")
+    key = jax.random.key(0) if key is None else key
+    with jax.enable_x64(True):
+        P, Q = jnp.asarray(p, jnp.float64), jnp.asarray(q, jnp.float64)
+        run = jax.jit(lambda k: _ascend(objective_of(P, Q), P.shape[0], steps, lr, jnp.float64, k))
+        eta, value = run(key)
+        return GameSolution(np.asarray(eta), float(value), steps)
+
+
+def solve_zero_one(p, q, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key=None):
+    """Minimise the 0-1 error numerically; ``value`` is the error reached (compare
+    :func:`bayes_error`)."""
+    pi = _prior(prior)
+    sol = _solve(lambda P, Q: lambda e: -(pi * jnp.sum(P * (1 - e)) + (1 - pi) * jnp.sum(Q * e)),
+                 p, q, steps, lr, key)
+    return sol._replace(value=-sol.value)
+
+
+def solve_cross_entropy(p, q, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key=None):
+    """Minimise the log loss numerically; ``value`` is the loss reached (compare
+    :func:`cross_entropy_value`)."""
+    pi = _prior(prior)
+
+    def objective(P, Q):
+        return lambda e: (pi * jnp.sum(jax.scipy.special.xlogy(P, e))
+                          + (1 - pi) * jnp.sum(jax.scipy.special.xlogy(Q, 1 - e)))
+
+    sol = _solve(objective, p, q, steps, lr, key)
+    return sol._replace(value=-sol.value)
+
+
+def solve_gan(p_data, p_g, *, real_label: int = 1, steps: int = 3000, lr: float = 0.1, key=None):
+    """Maximise ``V(D)`` numerically over ``D in [0, 1]^n`` (compare
+    :func:`gan_optimal_value` and :func:`gan_optimal_discriminator`)."""
+    _gan_labels(real_label)
+
+    def objective(P, Q):
+        def v(d):
+            d_real = d if real_label == 1 else 1 - d
+            return jnp.sum(jax.scipy.special.xlogy(P, d_real)) + jnp.sum(jax.scipy.special.xlogy(Q, 1 - d_real))
+
+        return v
+
+    return _solve(objective, p_data, p_g, steps, lr, key)
+
