@@ -283,7 +283,7 @@ def density_ratio_from_classifier(c, *, prior: float = 0.5, logits: bool = False
       [5.0, 0.5, 0.666666666667]
 
     Reference: Sugiyama, Suzuki & Kanamori (2012), *Density Ratio Estimation in
-    Machine Learning*, ch. 4; CE 22-808 (seed 004).
+    Machine Learning*, ch. 4; the density-ratio notes of seed 004.
     """
     prior = float(prior)
     if not 0.0 < prior < 1.0:

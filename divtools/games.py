@@ -15,19 +15,19 @@ GAN value ``V(D)``          ``sum p_data log D + sum p_g log(1 - D)`` (maximised
 With a prior ``pi`` the optimal 0-1 error is ``sum min(pi p, (1 - pi) q)`` (the
 Bayes error) and the optimal log loss is the conditional entropy
 ``H(Y | X)``. The GAN value comes in the two labelings of the lectures: real
-labelled 1 (CE 22-808, seed 001: ``D* = p_data/(p_data + p_g)``) and real
-labelled 0 (CSE6243 lecture 16, seed 002: ``D* = p_g/(p_data + p_g)``); both
+labelled 1 (Goodfellow et al.; the lecture of seed 001: ``D* = p_data/(p_data + p_g)``) and
+real labelled 0 (UCSB 165B, seed 002: ``D* = p_g/(p_data + p_g)``); both
 reach ``2 JS - log 4``.
 
 All values are in nats, computed in float64 for NumPy input (the optimal
 values from sums of non-negative terms: no cancellation where the
 distributions are nearly equal or nearly disjoint). The ``solve_*`` functions
-find the optima numerically (projected gradient steps on ``eta`` in
-``[0, 1]^n``), for tests and for students who want to see the optimisation
+find the optima numerically (Adam on the logits of ``eta = sigmoid(theta)``,
+so that ``eta`` stays in ``[0, 1]^n``), for tests and for students who want to see the optimisation
 reach the closed form.
 
-References: CE 22-808 (Sharif), lectures on GANs and divergences (seeds 000,
-001); CSE6243 lecture 16 (seed 002); Goodfellow et al. (2014), proposition 1
+References: CS 446/ECE 449 lecture 21 (seed 000: the distinguishing games);
+the GAN lectures of seeds 001 and 002 (UCSB 165B); Goodfellow et al. (2014), proposition 1
 and theorem 1.
 """
 
@@ -131,7 +131,7 @@ def zero_one_error(eta, p, q, *, prior: float = 0.5):
       >>> float(g.zero_one_error([1.0, 0.0], [0.75, 0.25], [0.25, 0.75]))
       0.25
 
-    Reference: CE 22-808, the distinguishing game (seed 000).
+    Reference: CS 446/ECE 449 lecture 21, the distinguishing game (seed 000).
     """
     p, q, jax_in = _pmfs(p, q)
     eta = _strategy("eta", eta, np.shape(p), jax_in)
@@ -159,7 +159,7 @@ def bayes_error(p, q, *, prior: float = 0.5):
       >>> float(g.bayes_error([0.75, 0.25], [0.25, 0.75]))
       0.25
 
-    Reference: CE 22-808 (seed 000): the optimal error of the distinguishing
+    Reference: CS 446/ECE 449 lecture 21 (seed 000): the optimal error of the distinguishing
     game is ``1/2 - TV(P, Q)/2``.
     """
     p, q, jax_in = _pmfs(p, q)
@@ -249,7 +249,7 @@ def cross_entropy_value(p, q, *, prior: float = 0.5):
       >>> abs(float(g.cross_entropy_value(p, q)) - (math.log(2) - float(divtools.js(p, q)))) < 1e-15
       True
 
-    Reference: CE 22-808 (seed 000): the cross-entropy game's value is
+    Reference: CS 446/ECE 449 lecture 21 (seed 000): the cross-entropy game's value is
     ``log 2 - JS``.
     """
     p, q, jax_in = _pmfs(p, q)
@@ -311,8 +311,8 @@ def _gan_labels(real_label):
 def gan_value(d, p_data, p_g, *, real_label: int = 1):
     r"""The GAN objective ``V(D)`` that the discriminator maximises (nats).
 
-    ``real_label=1`` (Goodfellow et al.; CE 22-808):
-    ``V = sum p_data log D + sum p_g log(1 - D)``; ``real_label=0`` (CSE6243,
+    ``real_label=1`` (Goodfellow et al. 2014; seed 001):
+    ``V = sum p_data log D + sum p_g log(1 - D)``; ``real_label=0`` (UCSB 165B,
     seed 002, real labelled 0): ``V = sum p_data log(1 - D) + sum p_g log D``.
     Either way ``max_D V = 2 JS(p_data, p_g) - log 4``.
 
