@@ -176,6 +176,7 @@ class Generator:
     parts: tuple[Kernel, ...]
     f_at_one: float = 0.0
     log_terms: Callable | None = None
+    conjugate_of_activation: Callable | None = None
     family: tuple | None = None
     logarithmic: bool = False
     formula: str = ""
@@ -185,10 +186,18 @@ class Generator:
     reference: str = ""
 
     def __post_init__(self):
-        for field in ("f", "f_prime", "conjugate", "activation"):
+        for field in ("f", "f_prime", "conjugate", "activation", "conjugate_of_activation"):
             fn = getattr(self, field)
             if fn is not None:
                 object.__setattr__(self, field, _follow_array_rule(fn))
+
+    def fgan_conjugate(self, v):
+        """``f*(g_f(v))``, the f-GAN objective's Q-side term for a raw critic output
+        ``v``: the record's stable composition where the plain one cancels
+        (``js``, ``gan``, ``squared_hellinger``, ``reverse_kl``), else ``f*`` of ``g_f``."""
+        if self.conjugate_of_activation is not None:
+            return self.conjugate_of_activation(v)
+        return self.conjugate(self.activation(v))
 
     @property
     def optimal_critic(self) -> Callable:
@@ -423,6 +432,7 @@ def _js_record() -> Generator:
         conjugate=lambda y: -0.5 * jnp.log(2.0 - jnp.exp(2.0 * y)),
         conjugate_domain=Interval(-math.inf, 0.5 * _LOG2),
         activation=lambda v: 0.5 * (_LOG2 - _softplus(-v)),
+        conjugate_of_activation=lambda v: 0.5 * (_softplus(v) - _LOG2),
         f_at_zero=0.5 * _LOG2,
         f_prime_at_one=0.0,
         f_prime_at_inf=0.5 * _LOG2,
@@ -447,6 +457,7 @@ def _gan_record() -> Generator:
         conjugate=lambda y: -nx.log1p(-jnp.exp(y)),
         conjugate_domain=Interval(-math.inf, 0.0),
         activation=lambda v: -_softplus(-v),
+        conjugate_of_activation=_softplus,
         f_at_zero=0.0,
         f_prime_at_one=-_LOG2,
         f_prime_at_inf=0.0,
@@ -516,6 +527,7 @@ def _neyman_record() -> Generator:
         conjugate=lambda y: 2.0 - 2.0 * jnp.sqrt(1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
         activation=lambda v: -jnp.expm1(-v),
+        conjugate_of_activation=lambda v: -2.0 * jnp.expm1(-0.5 * v),
         f_at_zero=math.inf,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -537,6 +549,7 @@ def _hellinger_record() -> Generator:
         conjugate=lambda y: y / (1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0),
         activation=lambda v: -jnp.expm1(-v),
+        conjugate_of_activation=lambda v: jnp.expm1(v),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,

@@ -1,0 +1,27 @@
+"""Variational estimators: divergences learned from samples by fitting critics.
+
+:func:`estimate` maximises a variational lower bound (:mod:`.objectives`, read
+from the generator table where the divergence is an f-divergence) over a ReLU
+critic (:mod:`.critics`) in one jit-compiled ``lax.scan``; a batch of keys
+trains independent critics under ``vmap``.
+"""
+
+from divtools.variational.critics import MLP, clip_weights, gradient_penalty, init_mlp, spectral_normalize
+from divtools.variational.estimate import Critic, Estimate, estimate
+from divtools.variational.objectives import Objective, objective
+from divtools.variational.problems import MIProblem, correlated_gaussians
+
+__all__ = [
+    "MIProblem",
+    "MLP",
+    "Critic",
+    "Estimate",
+    "Objective",
+    "clip_weights",
+    "correlated_gaussians",
+    "estimate",
+    "gradient_penalty",
+    "init_mlp",
+    "objective",
+    "spectral_normalize",
+]

@@ -1,0 +1,265 @@
+"""``estimate``: learn a divergence from samples by fitting a critic."""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from divtools.variational import critics as cr
+from divtools.variational import objectives as ob
+
+__all__ = ["Critic", "Estimate", "estimate"]
+
+
+class Critic(NamedTuple):
+    """A trained critic: ``critic(x)`` is ``T(x)`` in the dual's units (for the f-GAN
+    objectives ``g_f(V(x))``, which approaches ``f'(p(x)/q(x))``); ``critic.raw(x)``
+    is the network's output ``V(x)``."""
+
+    network: cr.MLP
+    output: Callable
+
+    def __call__(self, x):
+        return self.output(self.network(jnp.asarray(x, dtype=self.network.layers[0][0].dtype)))
+
+    def raw(self, x):
+        return self.network(jnp.asarray(x, dtype=self.network.layers[0][0].dtype))
+
+    def density_ratio(self, x):
+        """``p(x)/q(x) = e^V(x)`` for the classifier objective (``D/(1 - D)``, seed 004)."""
+        return jnp.exp(self.raw(x))
+
+
+class Estimate(NamedTuple):
+    """The result of :func:`estimate`.
+
+    Attributes:
+      value: the bound on the held-out samples (the estimate).
+      stderr: its standard error over the held-out samples.
+      train_value: the bound on the training samples (optimistic: the critic
+        was fitted to them).
+      history: the bound on each step's training batch, shape ``(steps,)``.
+      critic: the trained :class:`Critic`.
+      objective: the objective's name.
+    """
+
+    value: object
+    stderr: object
+    train_value: object
+    history: object
+    critic: Critic
+    objective: str
+
+
+_OPTIMIZERS = {
+    "clip": lambda lr: optax.rmsprop(lr if lr is not None else 5e-5),
+    "gp": lambda lr: optax.adam(lr if lr is not None else 1e-4, b1=0.0, b2=0.9),
+}
+
+
+def _prepare(name, x, n_categories):
+    if callable(x):
+        return x
+    if isinstance(x, jax.Array):
+        arr = x
+    else:
+        arr = np.asarray(x)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: expected numbers, got dtype {arr.dtype}")
+        if arr.size == 0:
+            raise ValueError(f"{name}: empty sample")
+        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: contains NaN or infinite values")
+    if arr.dtype.kind in "biu":  # category indices: one-hot
+        if arr.ndim != 1:
+            raise ValueError(f"{name}: category indices must be 1-D")
+        return jax.nn.one_hot(jnp.asarray(arr), n_categories, dtype=jnp.float64
+                              if jax.config.jax_enable_x64 else jnp.float32)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected samples of shape (n, d), got {arr.shape}")
+    return arr
+
+
+def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hidden=(128, 128),
+             optimizer=None, learning_rate: float | None = None, batch_size: int = 512,
+             steps: int = 2000, eval_fraction: float = 0.2, eval_size: int = 10_000,
+             clip: float = 0.01, penalty: float = 10.0, dtype=None, **objective_options) -> Estimate:
+    """Estimate ``divergence(P || Q)`` from samples by maximising a variational bound
+    over a ReLU critic (see :mod:`divtools.variational.objectives`).
+
+    Args:
+      divergence: ``"kl"``, ``"js"``, ``"tv"``, ``"wasserstein"`` (W_1), or any
+        generator name of the table (f-GAN bound).
+      x_p, x_q: samples ``(n, d)`` (``(n,)`` is ``d = 1``; integer arrays are
+        category indices, one-hot encoded), or samplers ``key -> (batch, d)``.
+      key: a JAX PRNG key; a batch of keys (shape ``(k,)``) trains ``k``
+        independent critics under ``vmap`` (every result gains a leading axis).
+      objective: which bound (defaults: KL ``smile``, JS ``classifier``, TV
+        ``bounded``, W_1 ``gp``, others ``fgan``; also ``dv``, ``mine``, ``nwj``,
+        ``clip``, ``sn``); ``objective_options`` go to it (``tau``, ``ema``).
+      hidden: the critic's hidden layer widths (ReLU).
+      optimizer: an optax optimiser; default Adam (``learning_rate`` 1e-3),
+        RMSProp 5e-5 for weight clipping (WGAN's algorithm 1), Adam 1e-4 with
+        ``b1 = 0, b2 = 0.9`` for the gradient penalty (WGAN-GP).
+      batch_size, steps: minibatch size (each of P and Q, drawn with
+        replacement) and number of optimiser steps.
+      eval_fraction: share of each sample array held out for the estimate;
+        with samplers, ``eval_size`` fresh samples are drawn instead.
+      clip, penalty: WGAN's clipping bound ``c`` and WGAN-GP's ``lambda``.
+      dtype: the computation's float type; default the samples' (float64
+        samples train in float64; pass float32 samples for speed).
+
+    Returns:
+      :class:`Estimate`. Same key, same estimate (bit for bit on one machine).
+
+    The training loop is one jit-compiled ``lax.scan``; it runs unchanged on
+    CPU, GPU and TPU.
+
+    Example:
+      >>> import jax, numpy as np, divtools.variational as dv
+      >>> rng = np.random.default_rng(0)
+      >>> x_p, x_q = rng.normal(0.0, 1.0, (4000, 1)), rng.normal(1.0, 1.0, (4000, 1))
+      >>> r = dv.estimate("kl", x_p, x_q, key=jax.random.key(0), steps=300, batch_size=256)
+      >>> abs(float(r.value) - 0.5) < 0.1   # KL(N(0,1) || N(1,1)) = 1/2
+      True
+
+    References: Nowozin, Cseke & Tomioka (2016); Belghazi et al. (2018, MINE);
+    Nguyen, Wainwright & Jordan (2010); Song & Ermon (2020, SMILE); Arjovsky,
+    Chintala & Bottou (2017); Gulrajani et al. (2017); Miyato et al. (2018).
+    """
+    obj = ob.objective(divergence, objective, **objective_options)
+    n_cat = None
+    arrays = [x for x in (x_p, x_q) if not callable(x)]
+    if any(np.asarray(a).dtype.kind in "biu" for a in arrays if not isinstance(a, jax.Array)):
+        n_cat = int(max(int(np.max(np.asarray(a))) for a in arrays)) + 1
+    x_p = _prepare("x_p", x_p, n_cat)
+    x_q = _prepare("x_q", x_q, n_cat)
+    if not 0.0 < eval_fraction < 1.0:
+        raise ValueError(f"eval_fraction: must lie in (0, 1), got {eval_fraction}")
+    if dtype is None:
+        kinds = [np.dtype(a.dtype) for a in (x_p, x_q) if not callable(a)]
+        dtype = np.result_type(*kinds) if kinds else np.float32
+    dtype = np.dtype(dtype)
+    if dtype == np.float64 and not jax.config.jax_enable_x64:
+        with jax.enable_x64(True):
+            return _run(obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size, steps,
+                        eval_fraction, eval_size, clip, penalty, dtype)
+    return _run(obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size, steps,
+                eval_fraction, eval_size, clip, penalty, dtype)
+
+
+def _n_eval(n, fraction):
+    n_eval = max(2, int(round(fraction * n)))
+    if n - n_eval < 2:
+        raise ValueError(f"x_p, x_q: {n} samples are too few to hold out {fraction:.0%}")
+    return n_eval
+
+
+def _host_permutation(key, n: int, salt: int) -> np.ndarray:
+    """A permutation of ``range(n)`` determined by ``key`` (drawn with NumPy on the
+    host: XLA's CPU sort takes about a second to compile)."""
+    seed = np.asarray(jax.random.key_data(key)).ravel().tolist()
+    return np.random.default_rng([*seed, salt]).permutation(n).astype(np.int32)
+
+
+def _split(x, perm, n_eval):
+    """Held-out split of a sample array by a permutation."""
+    return x[perm[n_eval:]], x[perm[:n_eval]]
+
+
+def _run(obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eval_fraction, eval_size,
+         clip, penalty, dtype):
+    if optimizer is None:
+        maker = _OPTIMIZERS.get(obj.lipschitz, lambda lr: optax.adam(lr if lr is not None else 1e-3))
+        optimizer = maker(lr)
+    key = jnp.asarray(key) if isinstance(key, jax.Array) else key
+    batched = jnp.ndim(key) == 1 if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else key.ndim == 2
+    sampler_p, sampler_q = callable(x_p), callable(x_q)
+    data = tuple(None if s else jnp.asarray(x, dtype=dtype) for s, x in ((sampler_p, x_p), (sampler_q, x_q)))
+
+    keys = key if batched else key[None]
+    perms = []
+    for salt, (sampler, x) in enumerate(((sampler_p, data[0]), (sampler_q, data[1]))):
+        if sampler:
+            perms.append(None)
+            continue
+        n = x.shape[0]
+        n_eval = _n_eval(n, eval_fraction)
+        stack = np.stack([_host_permutation(k, n, salt) for k in keys])
+        perms.append((jnp.asarray(stack if batched else stack[0]), n_eval))
+    n_eval_p = perms[0][1] if perms[0] is not None else 0
+    n_eval_q = perms[1][1] if perms[1] is not None else 0
+
+    def one(k, data_p, data_q, perm_p, perm_q):
+        _, k_init, k_train, k_eval = jax.random.split(k, 4)
+        if sampler_p:
+            train_p = eval_p = None
+        else:
+            train_p, eval_p = _split(data_p, perm_p, n_eval_p)
+        if sampler_q:
+            train_q = eval_q = None
+        else:
+            train_q, eval_q = _split(data_q, perm_q, n_eval_q)
+
+        def draw(kk, sampler, train, x_src):
+            if sampler:
+                return jnp.asarray(x_src(kk), dtype=dtype)
+            idx = jax.random.randint(kk, (batch_size,), 0, train.shape[0])
+            return train[idx]
+
+        probe = draw(jax.random.key(0), sampler_p, train_p, x_p)
+        critic = cr.init_mlp(k_init, probe.shape[-1], hidden, dtype)
+        if obj.lipschitz == "sn":
+            critic = cr.spectral_normalize(critic)
+        opt_state = optimizer.init(critic)
+
+        def loss_fn(c, bp, bq, state, kgp):
+            value, new_state = obj.bound(c(bp), c(bq), state)
+            loss = -value
+            if obj.lipschitz == "gp":
+                loss = loss + cr.gradient_penalty(c, bp, bq, kgp, penalty)
+            return loss, (value, new_state)
+
+        def step(carry, kk):
+            c, opt_state, state = carry
+            kp, kq, kgp = jax.random.split(kk, 3)
+            bp, bq = draw(kp, sampler_p, train_p, x_p), draw(kq, sampler_q, train_q, x_q)
+            grads, (value, state) = jax.grad(loss_fn, has_aux=True)(c, bp, bq, state, kgp)
+            updates, opt_state = optimizer.update(grads, opt_state, c)
+            c = optax.apply_updates(c, updates)
+            if obj.lipschitz == "clip":
+                c = cr.clip_weights(c, clip)
+            elif obj.lipschitz == "sn":
+                c = cr.spectral_normalize(c)
+            return (c, opt_state, state), value
+
+        init = (critic, opt_state, obj.init_state(dtype))
+        (critic, _, _), history = jax.lax.scan(step, init, jax.random.split(k_train, steps))
+        kp, kq = jax.random.split(k_eval)
+        ep = _many(x_p, kp, eval_size, dtype) if sampler_p else eval_p  # samplers: fresh samples
+        eq = _many(x_q, kq, eval_size, dtype) if sampler_q else eval_q
+        value, se = obj.evaluate(critic(ep), critic(eq))
+        tp = train_p if not sampler_p else ep
+        tq = train_q if not sampler_q else eq
+        train_value, _ = obj.evaluate(critic(tp), critic(tq))
+        return value, se, train_value, history, critic
+
+    pp = None if perms[0] is None else perms[0][0]
+    pq = None if perms[1] is None else perms[1][0]
+    run = jax.jit(jax.vmap(one, in_axes=(0, None, None, 0, 0)) if batched else one)
+    value, se, train_value, history, network = run(key, *data, pp, pq)
+    return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
+
+
+def _many(sampler, key, n, dtype):
+    """``n`` samples from a sampler, drawn as one vmapped call over batch keys."""
+    first = jax.eval_shape(sampler, key)
+    reps = max(1, -(-n // first.shape[0]))
+    draws = jax.vmap(sampler)(jax.random.split(key, reps))
+    return jnp.asarray(draws, dtype).reshape(-1, first.shape[-1])[:n]

@@ -1,0 +1,208 @@
+r"""Variational objectives: lower bounds on divergences as functions of a critic's
+raw outputs ``v_p = V(x_p)`` on samples of ``P`` and ``v_q = V(x_q)`` on samples
+of ``Q``.
+
+Each :class:`Objective` has ``bound(v_p, v_q, state)`` (the training objective,
+maximised; ``state`` carries e.g. MINE's moving average) and
+``evaluate(v_p, v_q)`` (the estimate on held-out samples and its standard
+error, from the per-sample terms: ``sqrt(var_p/n + var_q/m)``, by the delta
+method for the log-mean-exp of Donsker-Varadhan).
+
+=============  ==============================================================  ==========================
+objective      bound                                                           bias / variance
+=============  ==============================================================  ==========================
+``fgan``       ``E_P g_f(V) - E_Q f*(g_f(V))`` for any generator of the table   unbiased for fixed ``V``
+``classifier`` ``log 2 + E_P log D/2 + E_Q log(1 - D)/2``, ``D = sigmoid(V)``   JS; the GAN discriminator
+``bounded``    ``E_P T - E_Q T``, ``T = tanh(V)/2``                            TV (the 0-1 game)
+``dv``         ``E_P V - log E_Q e^V`` (Donsker-Varadhan)                      tight, biased (log of a mean), high variance at large KL
+``mine``       DV trained with the gradient's denominator replaced by a        MINE's bias correction (Belghazi et al. 2018)
+               moving average of ``E_Q e^V`` (rate ``ema``)
+``nwj``        ``E_P V - E_Q e^(V - 1)`` (= ``fgan`` for ``kl``)               unbiased, variance ``~ e^KL``
+``smile``      critic trained by the JS/GAN bound, estimate DV with ``V``       low variance, biased when ``KL > tau`` (Song & Ermon 2020)
+               clipped to ``[-tau, tau]`` in ``E_Q``
+``wasserstein``  ``E_P V - E_Q V`` with ``V`` 1-Lipschitz (clip, gp or sn)       W_1 from below; clipping underestimates
+=============  ==============================================================  ==========================
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from divtools import generators
+
+__all__ = ["Objective", "objective"]
+
+_LOG2 = math.log(2.0)
+
+
+class Objective(NamedTuple):
+    """A variational lower bound (see the module docstring)."""
+
+    name: str
+    bound: Callable  # (v_p, v_q, state) -> (scalar to maximise, new state)
+    evaluate: Callable  # (v_p, v_q) -> (value, stderr)
+    critic_output: Callable  # v -> T, the critic in the dual's units
+    init_state: Callable = lambda dtype: ()  # noqa: E731
+    lipschitz: str | None = None
+
+
+def _mean_se(a, b):
+    """``mean a - mean b`` and its standard error."""
+    n, m = a.shape[0], b.shape[0]
+    value = jnp.mean(a) - jnp.mean(b)
+    se = jnp.sqrt(jnp.var(a, ddof=1) / n + jnp.var(b, ddof=1) / m)
+    return value, se
+
+
+def _logmeanexp(v):
+    return jax.nn.logsumexp(v) - jnp.log(v.shape[0])
+
+
+def _dv_eval(v_p, v_q, clip=None):
+    w = v_q if clip is None else jnp.clip(v_q, -clip, clip)
+    lme = _logmeanexp(w)
+    value = jnp.mean(v_p) - lme
+    e = jnp.exp(w - lme)  # e^w / mean e^w: delta method for log mean
+    se = jnp.sqrt(jnp.var(v_p, ddof=1) / v_p.shape[0] + jnp.var(e, ddof=1) / v_q.shape[0])
+    return value, se
+
+
+def _stateless(fn):
+    return lambda v_p, v_q, state: (fn(v_p, v_q), state)
+
+
+def fgan(f) -> Objective:
+    """The f-GAN bound of a table generator (Nowozin, Cseke & Tomioka 2016, eq. 6)."""
+    g = generators.get(f)
+    if g.activation is None or g.conjugate is None:
+        raise ValueError(f"divergence: {g.name} has no f-GAN activation or conjugate in the table")
+
+    def terms(v_p, v_q):
+        return g.activation(v_p), g.fgan_conjugate(v_q)
+
+    return Objective(
+        name=f"fgan:{g.name}",
+        bound=_stateless(lambda v_p, v_q: jnp.mean(terms(v_p, v_q)[0]) - jnp.mean(terms(v_p, v_q)[1])),
+        evaluate=lambda v_p, v_q: _mean_se(*terms(v_p, v_q)),
+        critic_output=g.activation,
+    )
+
+
+def classifier() -> Objective:
+    """JS through a classifier ``D = sigmoid(V)``: ``log 2`` minus the cross-entropy game's loss."""
+
+    def terms(v_p, v_q):
+        return 0.5 * jax.nn.log_sigmoid(v_p) + 0.5 * _LOG2, -0.5 * jax.nn.log_sigmoid(-v_q) - 0.5 * _LOG2
+
+    return Objective(
+        name="classifier",
+        bound=_stateless(lambda v_p, v_q: jnp.mean(terms(v_p, v_q)[0]) - jnp.mean(terms(v_p, v_q)[1])),
+        evaluate=lambda v_p, v_q: _mean_se(*terms(v_p, v_q)),
+        critic_output=jax.nn.sigmoid,
+    )
+
+
+def bounded() -> Objective:
+    """TV as ``sup_{|T| <= 1/2} E_P T - E_Q T`` with ``T = tanh(V)/2``."""
+    t = lambda v: 0.5 * jnp.tanh(v)  # noqa: E731
+    return Objective(
+        name="bounded",
+        bound=_stateless(lambda v_p, v_q: jnp.mean(t(v_p)) - jnp.mean(t(v_q))),
+        evaluate=lambda v_p, v_q: _mean_se(t(v_p), t(v_q)),
+        critic_output=t,
+    )
+
+
+def dv() -> Objective:
+    """Donsker-Varadhan: ``KL = sup_V E_P V - log E_Q e^V``."""
+    return Objective("dv", _stateless(lambda v_p, v_q: jnp.mean(v_p) - _logmeanexp(v_q)), _dv_eval,
+                     critic_output=lambda v: v)
+
+
+def mine(ema: float = 0.01) -> Objective:
+    """DV with MINE's moving-average gradient correction (``ema``: the average's rate)."""
+
+    def bound(v_p, v_q, state):
+        mean_exp = jnp.mean(jnp.exp(v_q))
+        avg = jnp.where(state == 0, jax.lax.stop_gradient(mean_exp),
+                        (1 - ema) * state + ema * jax.lax.stop_gradient(mean_exp))
+        # gradient of log E e^V replaced by grad(E e^V) / avg; the value is DV's
+        surrogate = jnp.mean(v_p) - mean_exp / avg
+        value = jnp.mean(v_p) - jnp.log(mean_exp)
+        return surrogate - jax.lax.stop_gradient(surrogate) + jax.lax.stop_gradient(value), avg
+
+    return Objective("mine", bound, _dv_eval, critic_output=lambda v: v,
+                     init_state=lambda dtype: jnp.zeros((), dtype))
+
+
+def nwj() -> Objective:
+    """Nguyen-Wainwright-Jordan: ``KL = sup_V E_P V - E_Q e^(V - 1)``."""
+    return Objective(
+        "nwj",
+        _stateless(lambda v_p, v_q: jnp.mean(v_p) - jnp.mean(jnp.exp(v_q - 1.0))),
+        lambda v_p, v_q: _mean_se(v_p, jnp.exp(v_q - 1.0)),
+        critic_output=lambda v: v,
+    )
+
+
+def smile(tau: float = 5.0) -> Objective:
+    """SMILE (Song & Ermon 2020): the critic is trained by the GAN/JS bound
+    ``-E_P softplus(-V) - E_Q softplus(V)`` (whose optimum is ``V = log(p/q)``, a
+    low-variance objective), and the estimate is Donsker-Varadhan at that critic
+    with ``V`` clipped to ``[-tau, tau]`` inside ``log E_Q e^V``."""
+
+    def bound(v_p, v_q, state):
+        js = -jnp.mean(jax.nn.softplus(-v_p)) - jnp.mean(jax.nn.softplus(v_q))
+        value = jnp.mean(v_p) - _logmeanexp(jnp.clip(v_q, -tau, tau))
+        return js - jax.lax.stop_gradient(js) + jax.lax.stop_gradient(value), state
+
+    return Objective(f"smile(tau={tau:g})", bound, lambda v_p, v_q: _dv_eval(v_p, v_q, clip=tau),
+                     critic_output=lambda v: v)
+
+
+def wasserstein(lipschitz: str = "gp") -> Objective:
+    """Kantorovich-Rubinstein: ``W_1 = sup_{Lip(V) <= 1} E_P V - E_Q V``; ``lipschitz``:
+    ``"clip"`` (WGAN), ``"gp"`` (WGAN-GP) or ``"sn"`` (spectral normalisation)."""
+    if lipschitz not in ("clip", "gp", "sn"):
+        raise ValueError(f"lipschitz: 'clip', 'gp' or 'sn', got {lipschitz!r}")
+    return Objective(
+        f"wasserstein:{lipschitz}",
+        _stateless(lambda v_p, v_q: jnp.mean(v_p) - jnp.mean(v_q)),
+        _mean_se,
+        critic_output=lambda v: v,
+        lipschitz=lipschitz,
+    )
+
+
+_DEFAULTS = {"kl": "smile", "js": "classifier", "tv": "bounded", "wasserstein": "gp"}
+
+
+def objective(divergence: str, name: str | None = None, **options) -> Objective:
+    """The objective for ``divergence`` (``"kl"``, ``"js"``, ``"tv"``, ``"wasserstein"`` or a
+    table generator); ``name`` picks among ``fgan``, ``classifier``, ``bounded``, ``dv``,
+    ``mine``, ``nwj``, ``smile`` and, for ``wasserstein``, ``clip``/``gp``/``sn``.
+    Defaults: KL ``smile``, JS ``classifier``, TV ``bounded``, W_1 ``gp``, other
+    generators ``fgan``."""
+    if divergence == "wasserstein":
+        return wasserstein(name or "gp")
+    name = name or _DEFAULTS.get(divergence, "fgan")
+    if name == "fgan":
+        return fgan(divergence)
+    kl_only = {"dv": dv, "mine": mine, "nwj": nwj, "smile": smile}
+    if name in kl_only:
+        if divergence != "kl":
+            raise ValueError(f"objective: {name} estimates KL, not {divergence}")
+        return kl_only[name](**options)
+    if name == "classifier":
+        if divergence != "js":
+            raise ValueError(f"objective: classifier estimates JS, not {divergence}")
+        return classifier()
+    if name == "bounded":
+        if divergence != "tv":
+            raise ValueError(f"objective: bounded estimates TV, not {divergence}")
+        return bounded()
+    raise ValueError(f"objective: unknown name {name!r}")
