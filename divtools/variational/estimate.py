@@ -133,7 +133,8 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
     Nguyen, Wainwright & Jordan (2010); Song & Ermon (2020, SMILE); Arjovsky,
     Chintala & Bottou (2017); Gulrajani et al. (2017); Miyato et al. (2018).
     """
-    obj = ob.objective(divergence, objective, **objective_options)
+    obj = ob.objective(divergence, objective, **objective_options)  # validates the names
+    spec = (divergence, objective, tuple(sorted(objective_options.items())))
     n_cat = None
     arrays = [x for x in (x_p, x_q) if not callable(x)]
     if any(np.asarray(a).dtype.kind in "biu" for a in arrays if not isinstance(a, jax.Array)):
@@ -148,9 +149,9 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
     dtype = np.dtype(dtype)
     if dtype == np.float64 and not jax.config.jax_enable_x64:
         with jax.enable_x64(True):
-            return _run(obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size, steps,
-                        eval_fraction, eval_size, clip, penalty, dtype)
-    return _run(obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size, steps,
+            return _run(spec, obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size,
+                        steps, eval_fraction, eval_size, clip, penalty, dtype)
+    return _run(spec, obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size, steps,
                 eval_fraction, eval_size, clip, penalty, dtype)
 
 
@@ -173,8 +174,12 @@ def _split(x, perm, n_eval):
     return x[perm[n_eval:]], x[perm[:n_eval]]
 
 
-def _run(obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eval_fraction, eval_size,
-         clip, penalty, dtype):
+_COMPILED: dict = {}  # one compiled training function per configuration (compiling takes seconds)
+
+
+def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eval_fraction,
+         eval_size, clip, penalty, dtype):
+    user_optimizer = optimizer
     if optimizer is None:
         maker = _OPTIMIZERS.get(obj.lipschitz, lambda lr: optax.adam(lr if lr is not None else 1e-3))
         optimizer = maker(lr)
@@ -195,6 +200,12 @@ def _run(obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eval_frac
         perms.append((jnp.asarray(stack if batched else stack[0]), n_eval))
     n_eval_p = perms[0][1] if perms[0] is not None else 0
     n_eval_q = perms[1][1] if perms[1] is not None else 0
+
+    config = (spec, user_optimizer if _hashable(user_optimizer) else object(), lr, tuple(hidden), batch_size,
+              steps, n_eval_p, n_eval_q, eval_size, clip, penalty, np.dtype(dtype).name,
+              x_p if sampler_p else None, x_q if sampler_q else None, bool(batched),
+              jax.config.jax_enable_x64)
+    run = _COMPILED.get(config)
 
     def one(k, data_p, data_q, perm_p, perm_q):
         _, k_init, k_train, k_eval = jax.random.split(k, 4)
@@ -252,9 +263,21 @@ def _run(obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eval_frac
 
     pp = None if perms[0] is None else perms[0][0]
     pq = None if perms[1] is None else perms[1][0]
-    run = jax.jit(jax.vmap(one, in_axes=(0, None, None, 0, 0)) if batched else one)
+    if run is None:
+        run = jax.jit(jax.vmap(one, in_axes=(0, None, None, 0, 0)) if batched else one)
+        if len(_COMPILED) > 64:
+            _COMPILED.clear()
+        _COMPILED[config] = run
     value, se, train_value, history, network = run(key, *data, pp, pq)
     return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
 
 
 def _many(sampler, key, n, dtype):
