@@ -41,7 +41,8 @@ class Estimate(NamedTuple):
       value: the bound on the held-out samples (the estimate).
       stderr: its standard error over the held-out samples.
       train_value: the bound on the training samples (optimistic: the critic
-        was fitted to them).
+        was fitted to them); with samplers, the mean bound over the last tenth
+        of the training batches.
       history: the bound on each step's training batch, shape ``(steps,)``.
       critic: the trained :class:`Critic`.
       objective: the objective's name.
@@ -119,7 +120,16 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
       :class:`Estimate`. Same key, same estimate (bit for bit on one machine).
 
     The training loop is one jit-compiled ``lax.scan``; it runs unchanged on
-    CPU, GPU and TPU.
+    CPU, GPU and TPU. A second call with the same configuration reuses the
+    compiled program (samplers are part of the configuration: pass the same
+    function objects to avoid recompiling).
+
+    Known failures, reproduced in ``bench/bench_variational.py``: DV's and
+    NWJ's variance grows like ``e^KL`` (on the MI staircase with batch 64, DV
+    runs away from 4 nats on and NWJ/MINE level off near 2-5 nats); the
+    delta-method standard error of DV is then meaningless. SMILE tracks the
+    staircase to 10 nats (biased once ``KL > tau``). Weight clipping (``clip``)
+    returns ``W_1`` times an unknown small constant.
 
     Example:
       >>> import jax, numpy as np, divtools.variational as dv
@@ -256,9 +266,11 @@ def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eva
         ep = _many(x_p, kp, eval_size, dtype) if sampler_p else eval_p  # samplers: fresh samples
         eq = _many(x_q, kq, eval_size, dtype) if sampler_q else eval_q
         value, se = obj.evaluate(critic(ep), critic(eq))
-        tp = train_p if not sampler_p else ep
-        tq = train_q if not sampler_q else eq
-        train_value, _ = obj.evaluate(critic(tp), critic(tq))
+        if sampler_p or sampler_q:  # no fixed training set: the last tenth of the batches' bounds
+            tail = history[-max(1, steps // 10):]
+            train_value = jnp.mean(tail)
+        else:
+            train_value, _ = obj.evaluate(critic(train_p), critic(train_q))
         return value, se, train_value, history, critic
 
     pp = None if perms[0] is None else perms[0][0]
