@@ -30,7 +30,7 @@ class Critic(NamedTuple):
         return self.network(jnp.asarray(x, dtype=self.network.layers[0][0].dtype))
 
     def density_ratio(self, x):
-        """``p(x)/q(x) = e^V(x)`` for the classifier objective (``D/(1 - D)``, seed 004)."""
+        """``p(x)/q(x) = e^V(x)`` for the classifier objective (``D/(1 - D)``)."""
         return jnp.exp(self.raw(x))
 
 
@@ -109,7 +109,8 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
         RMSProp 5e-5 for weight clipping (WGAN's algorithm 1), Adam 1e-4 with
         ``b1 = 0, b2 = 0.9`` for the gradient penalty (WGAN-GP).
       batch_size, steps: minibatch size (each of P and Q, drawn with
-        replacement) and number of optimiser steps.
+        replacement from sample arrays; a sampler's batch is its own) and
+        number of optimiser steps.
       eval_fraction: share of each sample array held out for the estimate;
         with samplers, ``eval_size`` fresh samples are drawn instead.
       clip, penalty: WGAN's clipping bound ``c`` and WGAN-GP's ``lambda``.

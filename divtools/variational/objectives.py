@@ -20,7 +20,7 @@ objective      bound                                                           b
 ``nwj``        ``E_P V - E_Q e^(V - 1)`` (= ``fgan`` for ``kl``)               unbiased, variance ``~ e^KL``
 ``smile``      critic trained by the JS/GAN bound, estimate DV with ``V``       low variance, biased when ``KL > tau`` (Song & Ermon 2020)
                clipped to ``[-tau, tau]`` in ``E_Q``
-``wasserstein``  ``E_P V - E_Q V`` with ``V`` 1-Lipschitz (clip, gp or sn)       W_1 from below; clipping underestimates
+``wasserstein``  ``E_P V - E_Q V`` with ``V`` 1-Lipschitz (clip, gp or sn)       clipping underestimates; gp can overshoot (soft penalty)
 =============  ==============================================================  ==========================
 """
 
