@@ -38,22 +38,11 @@ import numpy as np
 from scipy import integrate
 
 import divtools
+from _timing import interleaved  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
 from density_cases import PAIRS, REFERENCES, frozen  # noqa: E402
-
-
-def interleaved(fns: dict, repeat: int) -> dict:
-    for fn in fns.values():
-        fn()
-    times = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
-    return {k: float(np.median(v)) for k, v in times.items()}
 
 
 def naive_kl(m1, s1, m2, s2):

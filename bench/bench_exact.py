@@ -23,6 +23,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import entropy
 
 import divtools
+from _timing import interleaved  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def timeit(fn, repeat: int) -> float:
@@ -33,18 +34,6 @@ def timeit(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
-
-
-def interleaved(fns: dict, repeat: int) -> dict:
-    for fn in fns.values():
-        fn()
-    times = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
-    return {k: float(np.median(v)) for k, v in times.items()}
 
 
 def accuracy(rng) -> dict:

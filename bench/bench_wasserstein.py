@@ -15,25 +15,13 @@ of divtools (its network simplex is the finite-space engine).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import ot
 import scipy.stats as ss
 
 import divtools
-
-
-def interleaved(fns: dict, repeat: int) -> dict:
-    for fn in fns.values():
-        fn()
-    times = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
-    return {k: float(np.median(v)) for k, v in times.items()}
+from _timing import interleaved  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def report(title: str, t: dict, ours: str) -> None:

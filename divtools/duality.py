@@ -235,8 +235,8 @@ def _dual_kernel(gen: Generator):
         # the limit of f* at the low end of its domain, where T* may sit (T = -inf)
         fstar = jnp.where(jnp.isneginf(T), _conjugate_limit(gen), fstar)
         fstar = jnp.where(inside, fstar, jnp.inf)
-        e_p = jnp.sum(jnp.where(P > 0, P * jnp.where(P > 0, T, 0.0), 0.0), axis=-1)
-        e_q = jnp.sum(jnp.where(Q > 0, Q * jnp.where(Q > 0, fstar, 0.0), 0.0), axis=-1)
+        e_p = _expectation(P, T, -1)
+        e_q = _expectation(Q, fstar, -1)
         return e_p - e_q
 
     return kernel
@@ -354,8 +354,7 @@ def gibbs_objective(q, energy, *, axis: int = -1):
     with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
         Q = jnp.asarray(q, dtype=None if jax_in else jnp.float64)
         Ej = jnp.asarray(E, dtype=None if jax_in else jnp.float64)
-        pos = Q > 0
-        e_q = jnp.sum(jnp.where(pos, Q * jnp.where(pos, Ej, 0.0), 0.0), axis=axis)
+        e_q = _expectation(Q, Ej, axis)
         h = -jnp.sum(jax.scipy.special.xlogy(Q, Q), axis=axis)
         value = e_q + h
         return value if jax_in else _np(value)
@@ -379,13 +378,18 @@ def ebm_log_likelihood(p_data, energy) -> GibbsResult:
     with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
         P = jnp.asarray(p_data, dtype=None if jax_in else jnp.float64)
         Ej = jnp.asarray(E, dtype=None if jax_in else jnp.float64)
-        pos = P > 0
-        e_data = jnp.sum(jnp.where(pos, P * jnp.where(pos, Ej, 0.0), 0.0), axis=-1)
+        e_data = _expectation(P, Ej, -1)
         value = e_data - jax.nn.logsumexp(Ej, axis=-1)
         q = jax.nn.softmax(Ej, axis=-1)
         if jax_in:
             return GibbsResult(value, q)
         return GibbsResult(_np(value), _np(q))
+
+
+def _expectation(w, values, axis):
+    """``sum w * values`` with ``0 * anything = 0`` (infinite values where ``w = 0``)."""
+    pos = w > 0
+    return jnp.sum(jnp.where(pos, w * jnp.where(pos, values, 0.0), 0.0), axis=axis)
 
 
 def _np(v):
