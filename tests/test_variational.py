@@ -122,3 +122,7 @@ def test_validation():
         dv.estimate("kl", x, x, key=jax.random.key(0), eval_fraction=1.0)
     with pytest.raises(ValueError, match="x_p"):
         dv.estimate("kl", np.zeros((2, 1)), x, key=jax.random.key(0))
+    with pytest.raises(ValueError, match="x_p, x_q: sample dimensions differ"):
+        dv.estimate("kl", x, np.zeros((10, 2)), key=jax.random.key(0))
+    with pytest.raises(ValueError, match="steps"):
+        dv.estimate("kl", x, x, key=jax.random.key(0), steps=0)

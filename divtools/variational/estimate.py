@@ -152,6 +152,11 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
         n_cat = int(max(int(np.max(np.asarray(a))) for a in arrays)) + 1
     x_p = _prepare("x_p", x_p, n_cat)
     x_q = _prepare("x_q", x_q, n_cat)
+    if not (callable(x_p) or callable(x_q)) and x_p.shape[1] != x_q.shape[1]:
+        raise ValueError(f"x_p, x_q: sample dimensions differ ({x_p.shape[1]} and {x_q.shape[1]})")
+    for name, v in (("batch_size", batch_size), ("steps", steps)):
+        if not (isinstance(v, (int, np.integer)) and v >= 1):
+            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
     if not 0.0 < eval_fraction < 1.0:
         raise ValueError(f"eval_fraction: must lie in (0, 1), got {eval_fraction}")
     if dtype is None:
