@@ -14,7 +14,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-__all__ = ["MLP", "clip_weights", "gradient_penalty", "init_mlp", "spectral_normalize"]
+__all__ = ["MLP", "clip_weights", "gradient_penalty", "init_layers", "init_mlp", "spectral_normalize"]
 
 
 class MLP(NamedTuple):
@@ -30,16 +30,21 @@ class MLP(NamedTuple):
         return (h @ W + b)[..., 0]
 
 
-def init_mlp(key, d_in: int, hidden=(128, 128), dtype=jnp.float32) -> MLP:
-    """He-uniform weights (PyTorch's default ``Linear`` init: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``)."""
-    sizes = (d_in, *hidden, 1)
+def init_layers(key, sizes, dtype=jnp.float32) -> tuple:
+    """Dense layers ``sizes[0] -> sizes[1] -> ...`` as ``(W, b)`` pairs, drawn like PyTorch's
+    default ``Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for weights and biases."""
     layers = []
     for k, (a, b) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:])):
         kw, kb = jax.random.split(k)
         bound = 1.0 / math.sqrt(a)
         layers.append((jax.random.uniform(kw, (a, b), dtype, -bound, bound),
                        jax.random.uniform(kb, (b,), dtype, -bound, bound)))
-    return MLP(tuple(layers))
+    return tuple(layers)
+
+
+def init_mlp(key, d_in: int, hidden=(128, 128), dtype=jnp.float32) -> MLP:
+    """A critic ``R^d_in -> R`` with ReLU hidden layers ``hidden`` (see :func:`init_layers`)."""
+    return MLP(init_layers(key, (d_in, *hidden, 1), dtype))
 
 
 def clip_weights(critic: MLP, c: float) -> MLP:
@@ -54,12 +59,23 @@ def spectral_normalize(critic: MLP) -> MLP:
     return MLP(layers)
 
 
-def gradient_penalty(critic: MLP, x_p, x_q, key, weight: float = 10.0):
+def gradient_penalty(critic: MLP, x_p, x_q, key, weight: float = 10.0, one_sided: bool = False):
     """WGAN-GP's ``lambda E (|grad_x v(x_hat)| - 1)^2`` on random interpolates
-    ``x_hat = u x_p + (1 - u) x_q`` (Gulrajani et al. 2017, algorithm 1)."""
+    ``x_hat = u x_p + (1 - u) x_q`` (Gulrajani et al. 2017, algorithm 1); with
+    ``one_sided``, WGAN-LP's ``lambda E max(0, |grad_x v(x_hat)| - 1)^2`` (Petzka,
+    Fischer & Lukovnikov 2018), which does not penalise slopes below 1.
+
+    Why both: on the line the two-sided penalty traps the critic. When the
+    generated samples overshoot the data by ``delta`` the critic must reverse its
+    slope ``s``, but ``s delta - lambda (|s| - 1)^2`` keeps a local maximum at
+    ``s = 1 - delta/(2 lambda) > 0`` while ``delta < 2 lambda``: gradient ascent
+    stays there and the generator is pushed further, until ``delta`` reaches
+    ``2 lambda`` (20 for ``lambda = 10``). The one-sided penalty has no such
+    maximum."""
     n = min(x_p.shape[0], x_q.shape[0])
     u = jax.random.uniform(key, (n, 1), x_p.dtype)
     x_hat = u * x_p[:n] + (1.0 - u) * x_q[:n]
     grads = jax.vmap(jax.grad(lambda z: critic(z[None])[0]))(x_hat)
     norms = jnp.sqrt(jnp.sum(grads * grads, axis=-1) + 1e-12)
-    return weight * jnp.mean((norms - 1.0) ** 2)
+    excess = jnp.maximum(norms - 1.0, 0.0) if one_sided else norms - 1.0
+    return weight * jnp.mean(excess**2)

@@ -59,6 +59,7 @@ class Estimate(NamedTuple):
 _OPTIMIZERS = {
     "clip": lambda lr: optax.rmsprop(lr if lr is not None else 5e-5),
     "gp": lambda lr: optax.adam(lr if lr is not None else 1e-4, b1=0.0, b2=0.9),
+    "lp": lambda lr: optax.adam(lr if lr is not None else 1e-4, b1=0.0, b2=0.9),
 }
 
 
@@ -103,7 +104,7 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
         independent critics under ``vmap`` (every result gains a leading axis).
       objective: which bound (defaults: KL ``smile``, JS ``classifier``, TV
         ``bounded``, W_1 ``gp``, others ``fgan``; also ``dv``, ``mine``, ``nwj``,
-        ``clip``, ``sn``); ``objective_options`` go to it (``tau``, ``ema``).
+        ``clip``, ``lp``, ``sn``); ``objective_options`` go to it (``tau``, ``ema``).
       hidden: the critic's hidden layer widths (ReLU).
       optimizer: an optax optimiser; default Adam (``learning_rate`` 1e-3),
         RMSProp 5e-5 for weight clipping (WGAN's algorithm 1), Adam 1e-4 with
@@ -249,8 +250,8 @@ def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eva
         def loss_fn(c, bp, bq, state, kgp):
             value, new_state = obj.bound(c(bp), c(bq), state)
             loss = -value
-            if obj.lipschitz == "gp":
-                loss = loss + cr.gradient_penalty(c, bp, bq, kgp, penalty)
+            if obj.lipschitz in ("gp", "lp"):
+                loss = loss + cr.gradient_penalty(c, bp, bq, kgp, penalty, one_sided=obj.lipschitz == "lp")
             return loss, (value, new_state)
 
         def step(carry, kk):

@@ -20,7 +20,7 @@ objective      bound                                                           b
 ``nwj``        ``E_P V - E_Q e^(V - 1)`` (= ``fgan`` for ``kl``)               unbiased, variance ``~ e^KL``
 ``smile``      critic trained by the JS/GAN bound, estimate DV with ``V``       low variance, biased when ``KL > tau`` (Song & Ermon 2020)
                clipped to ``[-tau, tau]`` in ``E_Q``
-``wasserstein``  ``E_P V - E_Q V`` with ``V`` 1-Lipschitz (clip, gp or sn)       clipping underestimates; gp can overshoot (soft penalty)
+``wasserstein``  ``E_P V - E_Q V`` with ``V`` 1-Lipschitz (clip, gp, lp or sn)   clipping underestimates; gp can overshoot (soft penalty)
 =============  ==============================================================  ==========================
 """
 
@@ -166,9 +166,10 @@ def smile(tau: float = 5.0) -> Objective:
 
 def wasserstein(lipschitz: str = "gp") -> Objective:
     """Kantorovich-Rubinstein: ``W_1 = sup_{Lip(V) <= 1} E_P V - E_Q V``; ``lipschitz``:
-    ``"clip"`` (WGAN), ``"gp"`` (WGAN-GP) or ``"sn"`` (spectral normalisation)."""
-    if lipschitz not in ("clip", "gp", "sn"):
-        raise ValueError(f"lipschitz: 'clip', 'gp' or 'sn', got {lipschitz!r}")
+    ``"clip"`` (WGAN), ``"gp"`` (WGAN-GP), ``"lp"`` (WGAN-LP's one-sided penalty) or
+    ``"sn"`` (spectral normalisation)."""
+    if lipschitz not in ("clip", "gp", "lp", "sn"):
+        raise ValueError(f"lipschitz: 'clip', 'gp', 'lp' or 'sn', got {lipschitz!r}")
     return Objective(
         f"wasserstein:{lipschitz}",
         _stateless(lambda v_p, v_q: jnp.mean(v_p) - jnp.mean(v_q)),

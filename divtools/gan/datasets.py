@@ -1,0 +1,133 @@
+r"""Toy targets for GAN training: keyed samplers with known structure.
+
+Each dataset is a small pytree-free record with ``sample(key, n)`` returning
+an ``(n, d)`` array (float32 unless ``dtype`` says otherwise), so that
+:func:`divtools.gan.train` can draw minibatches inside its compiled loop and
+the scores (:mod:`divtools.gan.scores`) know the modes.
+
+=================  =====================================================  ==========================================
+dataset            definition                                             convention
+=================  =====================================================  ==========================================
+``gaussian``       ``N(mean, std^2)`` on the line                         1-D target of the issue's first requirement
+``mixture_1d``     ``sum_k w_k N(m_k, std^2)`` on the line
+``ring``           8 Gaussians, centres ``r (cos 2 pi k/8, sin 2 pi k/8)``  radius 1, std 0.01 (VEEGAN, PacGAN)
+``grid``           25 Gaussians at ``{-4, -2, 0, 2, 4}^2``                 std 0.05 (VEEGAN, PacGAN)
+``swiss_roll``     ``t (cos t, sin t) / 7.5 + noise``, ``t = 1.5 pi (1 + 2u)``  noise 0.25 before scaling (WGAN-GP's toy script)
+=================  =====================================================  ==========================================
+
+The ring of the mode-collapse papers and WGAN-GP's toy ring (radius ``sqrt 2``,
+std ``0.02/sqrt 2``) have the same ratio std/radius = 0.01; divtools uses radius 1.
+
+References: Srivastava et al. (2017, VEEGAN), Lin et al. (2018, PacGAN),
+Gulrajani et al. (2017, WGAN-GP), Metz et al. (2017, unrolled GANs).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["Mixture", "SwissRoll", "gaussian", "grid", "mixture_1d", "ring", "swiss_roll"]
+
+
+class Mixture(NamedTuple):
+    """An equal-covariance Gaussian mixture ``sum_k w_k N(means_k, std^2 I)`` in ``R^d``.
+
+    Attributes:
+      means: the modes, shape ``(k, d)`` (NumPy, float64).
+      std: the components' common standard deviation.
+      weights: the mixture weights, shape ``(k,)``.
+      name: a label for plots and tables.
+    """
+
+    means: np.ndarray
+    std: float
+    weights: np.ndarray
+    name: str = "mixture"
+
+    @property
+    def dim(self) -> int:
+        return self.means.shape[1]
+
+    def sample(self, key, n: int, dtype=jnp.float32):
+        """``n`` samples, shape ``(n, d)``; same key, same samples."""
+        kc, kn = jax.random.split(key)
+        comp = jax.random.choice(kc, len(self.weights), (n,), p=jnp.asarray(self.weights, dtype))
+        means = jnp.asarray(self.means, dtype)
+        return means[comp] + self.std * jax.random.normal(kn, (n, self.dim), dtype)
+
+    def logpdf(self, x):
+        """The log-density at points ``x`` of shape ``(n, d)`` (NumPy, float64)."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1, self.dim)
+        d2 = np.sum((x[:, None, :] - self.means[None]) ** 2, axis=-1)
+        log_comp = (np.log(self.weights)[None] - d2 / (2 * self.std**2)
+                    - self.dim * (math.log(self.std) + 0.5 * math.log(2 * math.pi)))
+        m = np.max(log_comp, axis=1, keepdims=True)
+        return (m + np.log(np.sum(np.exp(log_comp - m), axis=1, keepdims=True)))[:, 0]
+
+
+class SwissRoll(NamedTuple):
+    """The 2-D Swiss roll of WGAN-GP's toy experiments: ``t (cos t, sin t)`` with
+    ``t = 1.5 pi (1 + 2u)``, ``u ~ U(0, 1)``, plus ``N(0, noise^2)`` noise, divided by ``scale``."""
+
+    noise: float = 0.25
+    scale: float = 7.5
+    name: str = "swiss roll"
+
+    @property
+    def dim(self) -> int:
+        return 2
+
+    def sample(self, key, n: int, dtype=jnp.float32):
+        ku, kn = jax.random.split(key)
+        t = 1.5 * jnp.pi * (1.0 + 2.0 * jax.random.uniform(ku, (n,), dtype))
+        x = jnp.stack([t * jnp.cos(t), t * jnp.sin(t)], axis=1)
+        return (x + self.noise * jax.random.normal(kn, (n, 2), dtype)) / self.scale
+
+
+def _mixture(means, std, weights, name) -> Mixture:
+    means = np.asarray(means, dtype=np.float64)
+    if means.ndim == 1:
+        means = means[:, None]
+    k = means.shape[0]
+    weights = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, dtype=np.float64)
+    if weights.shape != (k,) or np.any(weights < 0) or not np.isfinite(weights).all() or weights.sum() <= 0:
+        raise ValueError(f"weights: expected {k} non-negative finite weights, got {weights!r}")
+    if not (np.isfinite(std) and std > 0):
+        raise ValueError(f"std: expected a positive number, got {std!r}")
+    return Mixture(means, float(std), weights / weights.sum(), name)
+
+
+def gaussian(mean: float = 0.0, std: float = 1.0) -> Mixture:
+    """``N(mean, std^2)`` on the line (a one-component :class:`Mixture`)."""
+    return _mixture([mean], std, None, f"N({mean:g}, {std:g}^2)")
+
+
+def mixture_1d(means=(-2.0, 2.0), std: float = 0.5, weights=None) -> Mixture:
+    """A Gaussian mixture on the line with common ``std``."""
+    return _mixture(list(means), std, weights, "1-D mixture")
+
+
+def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
+    """``n_modes`` Gaussians evenly spaced on a circle (default: the ring of 8 of the
+    mode-collapse papers, radius 1 and std 0.01)."""
+    angles = 2.0 * np.pi * np.arange(n_modes) / n_modes
+    means = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return _mixture(means, std, None, f"ring of {n_modes}")
+
+
+def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
+    """``side^2`` Gaussians on a square grid centred at 0 (default: the 5x5 grid at
+    ``{-4, -2, 0, 2, 4}^2`` with std 0.05)."""
+    axis = spacing * (np.arange(side) - (side - 1) / 2)
+    means = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
+    return _mixture(means, std, None, f"{side}x{side} grid")
+
+
+def swiss_roll(noise: float = 0.25, scale: float = 7.5) -> SwissRoll:
+    """The Swiss roll (see :class:`SwissRoll`)."""
+    return SwissRoll(float(noise), float(scale))

@@ -1,0 +1,426 @@
+r"""``train``: a generator and its critic trained by gradient descent-ascent.
+
+The generator ``G_theta`` pushes a latent prior (``N(0, I)`` or ``U[-1, 1]^k``)
+forward through a ReLU network; the critic ``V_phi`` is a
+:class:`divtools.variational.MLP`. Per generator step:
+
+* ``updates="alternating"`` (seed 000's asynchronous GDA; WGAN's algorithm 1):
+  ``n_critic`` critic ascent steps on fresh minibatches, then one generator
+  descent step against the updated critic;
+* ``updates="simultaneous"`` (seed 000's synchronous GDA): ``n_critic - 1``
+  critic steps alone, then one step in which both players' gradients are taken
+  at the same parameters on the same minibatch and applied together.
+
+The whole loop is one jit-compiled ``lax.scan`` (chunks of ``eval_every``
+steps, the generator's parameters kept at each chunk's end); a batch of keys
+trains independent GANs under ``vmap``. After training, the checkpoints'
+samples are scored against the data by the exact core
+(:func:`divtools.gan.scores.sample_distance`: exact ``W_1`` in 1-D, sliced
+``SW_1`` in 2-D and more).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from divtools.gan import losses as ls
+from divtools.gan import scores
+from divtools.variational import critics as cr
+from divtools.variational.estimate import Critic
+
+__all__ = ["GANResult", "Generator", "History", "fit_discriminator", "train"]
+
+
+@functools.partial(jax.tree_util.register_dataclass, data_fields=["layers"],
+                   meta_fields=["latent_dim", "prior"])
+@dataclasses.dataclass(frozen=True)
+class Generator:
+    """A generator ``G: key, n -> samples (n, d)``: the ReLU network ``layers`` applied
+    to ``n`` latent draws from ``prior`` (``"normal"``: ``N(0, I)``; ``"uniform"``:
+    ``U[-1, 1]^k``).
+
+    A pytree (the layers are its leaves), so it passes through ``jit`` and ``vmap``;
+    the result of a vmapped :func:`train` holds one generator per seed stacked
+    along a leading axis (select one with :meth:`GANResult.seed`).
+    """
+
+    layers: tuple
+    latent_dim: int = 1
+    prior: str = "normal"
+
+    @staticmethod
+    def affine(scale, shift, prior: str = "normal", dtype=jnp.float32) -> "Generator":
+        """The affine generator ``z -> z A + b`` (``scale`` a number or a ``(k, d)``
+        matrix ``A``, ``shift`` a number or ``(d,)``): ``affine(1.0, 0.0)`` is the
+        identity, whose samples are the prior's noise itself."""
+        A = jnp.atleast_2d(jnp.asarray(scale, dtype))
+        b = jnp.broadcast_to(jnp.asarray(shift, dtype), (A.shape[1],))
+        return Generator(((A, b),), A.shape[0], prior)
+
+    def transform(self, z):
+        """The network ``z (n, latent_dim) -> x (n, d)``."""
+        h = z
+        for W, b in self.layers[:-1]:
+            h = jax.nn.relu(h @ W + b)
+        W, b = self.layers[-1]
+        return h @ W + b
+
+    def latent(self, key, n: int):
+        dtype = self.layers[0][0].dtype
+        if self.prior == "normal":
+            return jax.random.normal(key, (n, self.latent_dim), dtype)
+        return jax.random.uniform(key, (n, self.latent_dim), dtype, -1.0, 1.0)
+
+    def __call__(self, key, n: int):
+        return self.transform(self.latent(key, n))
+
+
+class History(NamedTuple):
+    """Training curves.
+
+    Attributes:
+      critic_value: the critic's bound on each generator step's last minibatch
+        (an estimate of the loss's divergence: JS, ``D_f`` or ``W_1``), ``(steps,)``.
+      generator_loss: the generator's loss on each step, ``(steps,)``.
+      steps: the generator steps at which the distances were taken, ``(c,)`` (0 first).
+      distance: ``W_1`` (1-D) or sliced ``SW_1`` between ``eval_size`` generated
+        samples and the data's evaluation sample at those steps, ``(c,)`` (NumPy, float64).
+    """
+
+    critic_value: object
+    generator_loss: object
+    steps: np.ndarray
+    distance: np.ndarray
+
+
+class GANResult(NamedTuple):
+    """The result of :func:`train`: the trained ``generator`` (``generator(key, n)``
+    samples), the ``critic`` (a :class:`divtools.variational.Critic`: for the
+    minimax and non-saturating losses ``critic(x)`` is ``D(x)``), the
+    ``history``, the generator at every checkpoint (``checkpoints``, stacked
+    along the first axis) and the ``loss`` name."""
+
+    generator: Generator
+    critic: Critic
+    history: History
+    checkpoints: Generator
+    loss: str
+
+    def seed(self, i: int) -> "GANResult":
+        """The ``i``-th run of a vmapped :func:`train` (a batch of keys)."""
+        take = lambda tree: jax.tree_util.tree_map(lambda a: a[i], tree)  # noqa: E731
+        h = self.history
+        return GANResult(take(self.generator), Critic(take(self.critic.network), self.critic.output),
+                         History(h.critic_value[i], h.generator_loss[i], h.steps, h.distance[i]),
+                         take(self.checkpoints), self.loss)
+
+
+_COMPILED: dict = {}
+
+
+def _data_key(data):
+    if hasattr(data, "means"):  # a Mixture: arrays are not hashable
+        return ("mixture", data.means.tobytes(), data.means.shape, data.std, data.weights.tobytes())
+    return data
+
+
+def _as_array(data):
+    if isinstance(data, jax.Array):
+        x = data
+    else:
+        x = np.asarray(data)
+        if x.dtype.kind not in "iuf":
+            raise TypeError(f"data: expected numbers, got dtype {x.dtype}")
+        if x.size == 0:
+            raise ValueError("data: empty sample")
+        if not np.isfinite(x).all():
+            raise ValueError("data: contains NaN or infinite values")
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"data: expected samples of shape (n, d), got {x.shape}")
+    return x
+
+
+def train(data, *, loss: str = "nonsaturating", key, updates: str = "alternating",
+          n_critic: int | None = None, steps: int = 2000, batch_size: int | None = None,
+          latent_dim: int | None = None, prior: str = "normal", generator_hidden=(128, 128),
+          critic_hidden=(128, 128), learning_rate: float | None = None,
+          critic_learning_rate: float | None = None, generator_optimizer=None, critic_optimizer=None,
+          clip: float = 0.01, penalty: float = 10.0, eval_every: int | None = None,
+          eval_size: int = 2000, dtype=None, init: Generator | None = None) -> GANResult:
+    """Train a GAN on ``data`` by gradient descent-ascent.
+
+    Args:
+      data: samples ``(n, d)`` (``(n,)`` is ``d = 1``; minibatches are drawn with
+        replacement), a dataset of :mod:`divtools.gan.datasets` (anything with
+        ``sample(key, n)``), or a sampler ``key -> (batch, d)``.
+      loss: ``"minimax"``, ``"nonsaturating"``, ``"wgan"``, ``"wgan-gp"`` or a
+        generator name of the table (f-GAN); see :mod:`divtools.gan.losses`.
+      key: a JAX PRNG key; a batch of keys (shape ``(k,)``) trains ``k`` GANs
+        under one ``vmap`` (every array of the result gains a leading axis).
+      updates: ``"alternating"`` or ``"simultaneous"`` (see the module docstring).
+      n_critic: critic steps per generator step (default: 5 for the Wasserstein
+        losses, as in WGAN's and WGAN-GP's algorithm 1; 1 otherwise).
+      steps: generator steps.
+      batch_size: minibatch size of data and of generated samples (default 64).
+      latent_dim: the latent dimension (default the data's dimension); ``prior``:
+        ``"normal"`` or ``"uniform"``.
+      generator_hidden, critic_hidden: hidden widths of the two ReLU networks;
+        ``generator_hidden=()`` makes an affine generator.
+      learning_rate, critic_learning_rate: the loss's default optimiser with these
+        rates (the critic's defaults to ``learning_rate``); or give optax
+        optimisers ``generator_optimizer`` / ``critic_optimizer``.
+      clip, penalty: WGAN's clipping bound ``c`` and WGAN-GP's ``lambda``.
+      eval_every: generator steps between checkpoints (default ``steps // 20``).
+      eval_size: generated samples per checkpoint, and the size of the data's
+        evaluation sample, for the distances of the history.
+      dtype: the computation's float type (default: the data's for arrays,
+        float32 for datasets and samplers).
+      init: a :class:`Generator` to start from (e.g. a trained one, or the identity
+        ``z -> z``); default a fresh network of ``generator_hidden`` drawn with ``key``.
+
+    Returns:
+      :class:`GANResult`. Same key, same result (bit for bit on one machine).
+      A second call with the same configuration reuses the compiled program.
+
+    Example:
+      >>> import jax
+      >>> from divtools import gan
+      >>> target = gan.datasets.gaussian(2.0, 0.5)
+      >>> r = gan.train(target, loss="wgan-gp", key=jax.random.key(0), steps=400,
+      ...               generator_hidden=(), critic_hidden=(32, 32), learning_rate=1e-2)
+      >>> float(r.history.distance[-1]) < 0.1   # W_1 to N(2, 0.5^2)
+      True
+
+    References: seed 000 (GDA), Goodfellow et al. (2014), Nowozin et al. (2016),
+    Arjovsky et al. (2017), Gulrajani et al. (2017).
+    """
+    spec = ls.loss(loss)
+    if updates not in ("alternating", "simultaneous"):
+        raise ValueError(f"updates: 'alternating' or 'simultaneous', got {updates!r}")
+    if prior not in ("normal", "uniform"):
+        raise ValueError(f"prior: 'normal' or 'uniform', got {prior!r}")
+    n_critic = spec.n_critic if n_critic is None else n_critic
+    batch_size = spec.batch_size if batch_size is None else batch_size
+    eval_every = max(1, steps // 20) if eval_every is None else eval_every
+    for name, v in (("n_critic", n_critic), ("steps", steps), ("batch_size", batch_size),
+                    ("eval_every", eval_every), ("eval_size", eval_size)):
+        if not (isinstance(v, (int, np.integer)) and v >= 1):
+            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
+    if steps % eval_every:
+        raise ValueError(f"eval_every: must divide steps ({steps}), got {eval_every}")
+
+    is_dataset = hasattr(data, "sample")
+    is_sampler = callable(data) and not is_dataset
+    array = None if (is_dataset or is_sampler) else _as_array(data)
+    if dtype is None:
+        dtype = np.float32 if array is None else array.dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"dtype: expected a float type, got {dtype}")
+    ctx = jax.enable_x64(True) if dtype == np.float64 else jax.enable_x64(jax.config.jax_enable_x64)
+    with ctx:
+        return _train(data, spec, key, updates, n_critic, steps, batch_size, latent_dim, prior,
+                      tuple(generator_hidden), tuple(critic_hidden), learning_rate, critic_learning_rate,
+                      generator_optimizer, critic_optimizer, clip, penalty, eval_every, eval_size, dtype,
+                      is_dataset, is_sampler, array, init)
+
+
+def _train(data, spec, key, updates, n_critic, steps, batch_size, latent_dim, prior, g_hidden,
+           c_hidden, lr, c_lr, g_opt, c_opt, clip, penalty, eval_every, eval_size, dtype,
+           is_dataset, is_sampler, array, init):
+    key = jnp.asarray(key) if isinstance(key, jax.Array) else key
+    is_typed = jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+    batched = key.ndim == (1 if is_typed else 2)
+    if array is not None:
+        array = jnp.asarray(array, dtype)
+        d = array.shape[1]
+    else:
+        d = jax.eval_shape(lambda k: _draw(data, is_dataset, k, batch_size, dtype), jax.random.key(0)).shape[-1]
+    if init is not None:
+        latent_dim, prior = init.latent_dim, init.prior
+        init = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), init)
+        g_hidden = tuple(W.shape[1] for W, _ in init.layers[:-1])
+    latent_dim = d if latent_dim is None else latent_dim
+    g_opt = g_opt if g_opt is not None else spec.optimizer(lr)
+    c_opt = c_opt if c_opt is not None else spec.optimizer(c_lr if c_lr is not None else lr)
+    config = (spec.name, updates, n_critic, steps, batch_size, latent_dim, prior, g_hidden, c_hidden,
+              lr, c_lr, g_opt if _hashable(g_opt) else object(), c_opt if _hashable(c_opt) else object(),
+              clip, penalty, eval_every, dtype.name, None if array is not None else _data_key(data),
+              None if array is None else array.shape, batched, jax.config.jax_enable_x64, init is None)
+    run = _COMPILED.get(config)
+    if run is None:
+        one = _make_run(data, spec, updates, n_critic, steps, batch_size, latent_dim, prior, d, g_hidden,
+                        c_hidden, g_opt, c_opt, clip, penalty, eval_every, dtype, is_dataset, array is not None)
+        run = jax.jit(jax.vmap(one, in_axes=(0, None, None)) if batched else one)
+        if len(_COMPILED) > 64:
+            _COMPILED.clear()
+        _COMPILED[config] = run
+    generator, critic, values, g_losses, checkpoints = run(key, array, init)
+
+    # distances to the data, by the exact core on the host (NumPy's sort)
+    k_eval = jax.random.fold_in(jax.random.key(0), 1)
+    if array is not None:
+        idx = np.random.default_rng(0).permutation(array.shape[0])[:eval_size]
+        reference = np.asarray(array)[np.sort(idx)]
+    else:
+        reference = np.asarray(_draw(data, is_dataset, k_eval, eval_size, dtype))
+    fake = np.asarray(_sample_checkpoints(checkpoints, eval_size, batched))
+    flat = fake.reshape(-1, eval_size, d)
+    dist = np.array([scores.sample_distance(f, reference) if np.isfinite(f).all() else np.nan
+                     for f in flat]).reshape(fake.shape[:-2])  # nan: the generator diverged
+    history = History(values, g_losses, np.arange(0, steps + 1, eval_every), dist)
+    return GANResult(generator, Critic(critic, spec.objective.critic_output), history, checkpoints, spec.name)
+
+
+@jax.jit(static_argnums=(1, 2))
+def _sample_checkpoints(checkpoints, n, batched):
+    key = jax.random.key(12345)
+    sample = jax.vmap(lambda g: g(key, n))
+    return jax.vmap(sample)(checkpoints) if batched else sample(checkpoints)
+
+
+def _draw(data, is_dataset, key, n, dtype):
+    """``n`` samples of a dataset, or one batch of a sampler (its own size)."""
+    x = data.sample(key, n) if is_dataset else data(key)
+    x = jnp.asarray(x, dtype)
+    return x[:, None] if x.ndim == 1 else x
+
+
+def _make_run(data, spec, updates, n_critic, steps, batch_size, latent_dim, prior, d, g_hidden, c_hidden,
+              g_opt, c_opt, clip, penalty, eval_every, dtype, is_dataset, has_array):
+    obj = spec.objective
+
+    def one(key, array, init):
+        k_g, k_c, k_train = jax.random.split(key, 3)
+        gen = init if init is not None else Generator(
+            cr.init_layers(k_g, (latent_dim, *g_hidden, d), dtype), latent_dim, prior)
+        critic = cr.init_mlp(k_c, d, c_hidden, dtype)
+
+        def real(k):
+            if has_array:
+                return array[jax.random.randint(k, (batch_size,), 0, array.shape[0])]
+            return _draw(data, is_dataset, k, batch_size, dtype)
+
+        def critic_loss(c, x_real, x_fake, k):
+            value, _ = obj.bound(c(x_real), c(x_fake), ())
+            total = -value
+            if obj.lipschitz in ("gp", "lp"):
+                total = total + cr.gradient_penalty(c, x_real, x_fake, k, penalty, one_sided=obj.lipschitz == "lp")
+            return total, value
+
+        def generator_loss(g, c, z):
+            return spec.generator_loss(c(g.transform(z)))
+
+        def constrain(c):
+            return cr.clip_weights(c, clip) if obj.lipschitz == "clip" else c
+
+        def critic_step(carry, k):
+            g, c, gs, cs = carry
+            kr, kz, kp = jax.random.split(k, 3)
+            x_fake = g(kz, batch_size)
+            grads, value = jax.grad(critic_loss, has_aux=True)(c, real(kr), x_fake, kp)
+            upd, cs = c_opt.update(grads, cs, c)
+            return (g, constrain(optax.apply_updates(c, upd)), gs, cs), value
+
+        def generator_step(g, c, gs, k):
+            z = g.latent(k, batch_size)
+            g_loss, grads = jax.value_and_grad(generator_loss)(g, c, z)
+            upd, gs = g_opt.update(grads, gs, g)
+            return optax.apply_updates(g, upd), gs, g_loss
+
+        def gda_step(carry, k):
+            k_solo, k_last = jax.random.split(k)
+            solo = n_critic if updates == "alternating" else n_critic - 1
+            if solo:
+                carry, values = jax.lax.scan(critic_step, carry, jax.random.split(k_solo, solo))
+                value = values[-1]
+            g, c, gs, cs = carry
+            if updates == "alternating":
+                g, gs, g_loss = generator_step(g, c, gs, k_last)
+                return (g, c, gs, cs), (value, g_loss)
+            # simultaneous: both gradients at (g, c) on one minibatch, applied together
+            kr, kz, kp = jax.random.split(k_last, 3)
+            z = g.latent(kz, batch_size)
+            c_grads, value = jax.grad(critic_loss, has_aux=True)(
+                c, real(kr), jax.lax.stop_gradient(g.transform(z)), kp)
+            g_loss, g_grads = jax.value_and_grad(generator_loss)(g, c, z)
+            c_upd, cs = c_opt.update(c_grads, cs, c)
+            g_upd, gs = g_opt.update(g_grads, gs, g)
+            c = constrain(optax.apply_updates(c, c_upd))
+            return (optax.apply_updates(g, g_upd), c, gs, cs), (value, g_loss)
+
+        def chunk(carry, k):
+            carry, (values, g_losses) = jax.lax.scan(gda_step, carry, jax.random.split(k, eval_every))
+            return carry, (values, g_losses, carry[0])
+
+        init = (gen, critic, g_opt.init(gen), c_opt.init(critic))
+        (gen, critic, _, _), (values, g_losses, ckpts) = jax.lax.scan(
+            chunk, init, jax.random.split(k_train, steps // eval_every))
+        checkpoints = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init[0], ckpts)
+        return gen, critic, values.reshape(-1), g_losses.reshape(-1), checkpoints
+
+    return one
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def fit_discriminator(data, generator, *, key, loss: str = "minimax", steps: int = 2000,
+                      batch_size: int = 512, hidden=(64, 64), learning_rate: float | None = None,
+                      dtype=None):
+    """Train the critic of ``loss`` alone against a fixed ``generator``: the inner
+    maximisation of the GAN game. For ``minimax`` and ``nonsaturating``, the
+    result's ``critic(x)`` is ``D(x)``, which approaches
+    ``D*(x) = p_data(x) / (p_data(x) + p_g(x))`` (Goodfellow et al. 2014,
+    proposition 1; :func:`divtools.games.gan_optimal_discriminator` on a finite
+    space), and its ``value`` estimates ``JS(P_data, P_G)``; for an f-GAN loss
+    ``critic(x)`` approaches ``f'(p_data(x)/p_g(x))``.
+
+    Args:
+      data: as for :func:`train`; integer arrays are category indices (one-hot).
+      generator: a :class:`Generator`, or a sampler ``key -> (batch, d)``, or samples.
+      key, steps, batch_size, hidden, learning_rate, dtype: as for
+        :func:`divtools.variational.estimate`.
+
+    Returns:
+      :class:`divtools.variational.Estimate`.
+    """
+    from divtools.variational.estimate import estimate
+
+    spec = ls.loss(loss)
+    if spec.objective.lipschitz is not None:
+        divergence, objective = "wasserstein", spec.objective.lipschitz
+    elif spec.name in ("minimax", "nonsaturating"):
+        divergence, objective = "js", "classifier"
+    else:
+        divergence, objective = spec.name, "fgan"
+    if hasattr(data, "sample"):
+        data = functools.partial(_dataset_batch, data, batch_size)
+    if isinstance(generator, Generator):
+        generator = functools.partial(_generator_batch, generator, batch_size)
+    return estimate(divergence, data, generator, key=key, objective=objective, hidden=hidden,
+                    learning_rate=learning_rate, batch_size=batch_size, steps=steps, dtype=dtype)
+
+
+def _dataset_batch(dataset, n, key):
+    return dataset.sample(key, n)
+
+
+def _generator_batch(generator, n, key):
+    return generator(key, n)
