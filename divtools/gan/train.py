@@ -33,7 +33,7 @@ import optax
 from divtools.gan import losses as ls
 from divtools.gan import scores
 from divtools.variational import critics as cr
-from divtools.variational.estimate import Critic
+from divtools.variational.estimate import Critic, check_samples
 
 __all__ = ["GANResult", "Generator", "History", "fit_discriminator", "train"]
 
@@ -132,18 +132,9 @@ def _data_key(data):
 
 
 def _as_array(data):
-    if isinstance(data, jax.Array):
-        x = data
-    else:
-        x = np.asarray(data)
-        if x.dtype.kind not in "iuf":
-            raise TypeError(f"data: expected numbers, got dtype {x.dtype}")
-        if x.size == 0:
-            raise ValueError("data: empty sample")
-        if not np.isfinite(x).all():
-            raise ValueError("data: contains NaN or infinite values")
-        if x.dtype.kind != "f":
-            x = x.astype(np.float64)
+    x = check_samples("data", data)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:

@@ -63,19 +63,25 @@ _OPTIMIZERS = {
 }
 
 
+def check_samples(name, x):
+    """A concrete sample array checked at the boundary (numbers, non-empty, finite);
+    JAX arrays pass unchecked (they may be traced)."""
+    if isinstance(x, jax.Array):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected numbers, got dtype {arr.dtype}")
+    if arr.size == 0:
+        raise ValueError(f"{name}: empty sample")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains NaN or infinite values")
+    return arr
+
+
 def _prepare(name, x, n_categories):
     if callable(x):
         return x
-    if isinstance(x, jax.Array):
-        arr = x
-    else:
-        arr = np.asarray(x)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name}: expected numbers, got dtype {arr.dtype}")
-        if arr.size == 0:
-            raise ValueError(f"{name}: empty sample")
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name}: contains NaN or infinite values")
+    arr = check_samples(name, x)
     if arr.dtype.kind in "biu":  # category indices: one-hot
         if arr.ndim != 1:
             raise ValueError(f"{name}: category indices must be 1-D")
