@@ -193,8 +193,10 @@ class Generator:
 
     def fgan_conjugate(self, v):
         """``f*(g_f(v))``, the f-GAN objective's Q-side term for a raw critic output
-        ``v``: the record's stable composition where the plain one cancels
-        (``js``, ``gan``, ``squared_hellinger``, ``reverse_kl``), else ``f*`` of ``g_f``."""
+        ``v``: the record's composition, simplified in closed form, where the plain one
+        cancels or overflows (``reverse_kl``, ``js``, ``gan``, ``neyman``,
+        ``squared_hellinger``, ``triangular``, ``skew_js``, ``alpha`` with ``a < 1``),
+        else ``f*`` of ``g_f``. Its value and gradient are never NaN."""
         if self.conjugate_of_activation is not None:
             return self.conjugate_of_activation(v)
         return self.conjugate(self.activation(v))
@@ -352,7 +354,17 @@ def wright_omega(z):
     w = jnp.where(z < 1.0, nx.log1p(jnp.exp(z_mid)), z_big - jnp.log(z_big))
     for _ in range(5):
         w = w * (1.0 + jnp.maximum(z, -40.0) - jnp.log(w)) / (1.0 + w)
-    return jnp.where(z < -40.0, jnp.exp(z), w)
+    return jnp.where(z < -40.0, jnp.exp(jnp.minimum(z, -40.0)), w)  # min: no inf*0 in grad
+
+
+def _jeffreys_conjugate(y):
+    # f*(y) = w + 1/w + y - 2 with w = omega(1 - y). For 1 - y < -40, w = e^(1-y) (1 - e^(1-y))
+    # to float64 precision, so 1/w = e^(y-1) + 1: exp overflows only where f* does, and its
+    # gradient is inf there, never NaN.
+    y = jnp.asarray(y)
+    z = 1.0 - y
+    w = wright_omega(jnp.maximum(z, -40.0))
+    return jnp.where(z < -40.0, jnp.exp(jnp.maximum(y, 41.0) - 1.0) + y - 1.0, w + 1.0 / w + y - 2.0)
 
 
 _LOG2 = math.log(2.0)
@@ -388,6 +400,7 @@ def _reverse_kl_record() -> Generator:
         conjugate=lambda y: -1.0 - jnp.log(-y),
         conjugate_domain=Interval(-math.inf, 0.0),
         activation=lambda v: -jnp.exp(-v),
+        conjugate_of_activation=lambda v: v - 1.0,  # -1 - log(exp(-v)) without overflow
         f_at_zero=math.inf,
         f_prime_at_one=-1.0,
         f_prime_at_inf=0.0,
@@ -407,7 +420,7 @@ def _jeffreys_record() -> Generator:
         name="jeffreys",
         f=lambda t: (t - 1.0) * jnp.log(t),
         f_prime=lambda t: jnp.log(t) + 1.0 - 1.0 / t,
-        conjugate=lambda y: (lambda w: w + 1.0 / w + y - 2.0)(wright_omega(1.0 - y)),
+        conjugate=_jeffreys_conjugate,
         conjugate_domain=Interval(-math.inf, math.inf),
         activation=lambda v: v,
         f_at_zero=math.inf,
@@ -573,6 +586,8 @@ def _triangular_record() -> Generator:
         conjugate=lambda y: 4.0 - y - 4.0 * jnp.sqrt(1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
         activation=lambda v: -jnp.expm1(-v),
+        # 1 - y = e^(-v): f* = 3 + e^(-v) - 4 e^(-v/2) = e (e - 2) with e = expm1(-v/2).
+        conjugate_of_activation=lambda v: (lambda e: e * (e - 2.0))(jnp.expm1(-0.5 * v)),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -658,6 +673,8 @@ def skew_js(w: float) -> Generator:
         conjugate=lambda y: v * (math.log(v) - nx.log1p(-w * jnp.exp(y / w))),
         conjugate_domain=Interval(-math.inf, -w * math.log(w)),
         activation=lambda x: -w * math.log(w) - w * _softplus(-x),
+        # w e^(y/w) = sigmoid(x) at y = activation(x), so f* = v (log v + softplus(x)).
+        conjugate_of_activation=lambda x: v * (math.log(v) + _softplus(x)),
         f_at_zero=-v * math.log(v),
         f_prime_at_one=0.0,
         f_prime_at_inf=-w * math.log(w),
@@ -736,11 +753,14 @@ def alpha(a: float) -> Generator:
         domain = Interval(-math.inf, math.inf)
         activation = lambda v: v  # noqa: E731
         conjugate = lambda y: (jnp.maximum(1.0 + (a - 1.0) * y, 0.0) ** power - 1.0) / a  # noqa: E731
+        composed = None
     else:
         edge = 1.0 / (1.0 - a)
         domain = Interval(-math.inf, edge, False, a < 0.0)
         activation = lambda v: -edge * jnp.expm1(-v)  # noqa: E731
         conjugate = lambda y: ((1.0 + (a - 1.0) * y) ** power - 1.0) / a  # noqa: E731
+        # 1 + (a - 1) y = e^(-v) at y = activation(v): f* = expm1(-power v) / a.
+        composed = lambda v: jnp.expm1(-power * v) / a  # noqa: E731
     return Generator(
         name=f"alpha({a:g})",
         f=lambda t: (t**a - 1.0 - a * (t - 1.0)) / denom,
@@ -748,6 +768,7 @@ def alpha(a: float) -> Generator:
         conjugate=conjugate,
         conjugate_domain=domain,
         activation=activation,
+        conjugate_of_activation=composed,
         f_at_zero=1.0 / a if a > 0 else math.inf,
         f_prime_at_one=0.0,
         f_prime_at_inf=math.inf if a > 1 else 1.0 / (1.0 - a),

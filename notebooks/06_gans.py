@@ -166,7 +166,7 @@ assert abs(float(fit.value) - js_exact) < 3 * float(fit.stderr) + 0.02
 # ring). A generated sample is *high quality* within 3 std of a mode; a mode is
 # *covered* if it gets at least 20 of 2,500 samples. Each loss trains several
 # seeds in **one** vmapped call. WGAN-GP uses $\lambda = 0.1$, the value of its
-# authors' toy script. The short test run (800 steps, 3 seeds) only starts to
+# authors' toy script. The short test run (500 steps, 3 seeds) only starts to
 # find the modes; the full run (`DIVTOOLS_FULL=1`, 4,000 steps, 16 seeds, as in
 # `bench/bench_gan.py`) gave WGAN-GP 8/8 modes in 16 of 16 seeds with alternating
 # updates, minimax 8/8 in 14 of 16, and, with simultaneous updates, minimax
@@ -175,7 +175,7 @@ assert abs(float(fit.value) - js_exact) < 3 * float(fit.stderr) + 0.02
 # %%
 ring = gan.datasets.ring()
 n_seeds = 16 if FULL else 3
-ring_steps = recipes.RING["steps"] if FULL else 800
+ring_steps = recipes.RING["steps"] if FULL else 500
 runs = {}
 for loss in ("minimax", "wgan-gp"):
     keys = jax.random.split(jax.random.key(1), n_seeds)

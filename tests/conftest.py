@@ -1,4 +1,5 @@
-"""Test configuration: x64 once for the whole run, hypothesis profiles.
+"""Test configuration: x64 once for the whole run, a shared compilation cache,
+hypothesis profiles.
 
 ``HYPOTHESIS_PROFILE=divtools-thorough pytest`` runs the property tests with
 1000 examples each; the default ``divtools-ci`` profile is fast and
@@ -6,12 +7,21 @@ deterministic.
 """
 
 import os
+import tempfile
 
 # XLA's CPU thunk runtime compiles each program several times slower on this
 # hardware (6 s against 2 s for a training loop); the tests compile hundreds.
 # Set before JAX is imported; an XLA_FLAGS the user exported is kept.
 if "xla_cpu_use_thunk_runtime" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_use_thunk_runtime=false").strip()
+
+# JAX's persistent compilation cache, shared by the pytest-xdist workers and the
+# notebooks' subprocesses (they inherit the environment): a program compiled by one
+# process is read by the others. Entries are keyed by the program, the options and
+# the JAX version, so a cache left by an earlier run is safe to reuse.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettempdir(), "divtools-jax-cache"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
 
 import jax  # noqa: E402
 import pytest  # noqa: E402
@@ -30,3 +40,10 @@ def rng():
     import numpy as np
 
     return np.random.default_rng(20261121)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Start the long runs first (notebooks, GAN training), so that pytest-xdist's
+    workers share them out rather than one worker finishing them alone at the end."""
+    long_first = ("tests/test_notebooks.py", "tests/test_gan.py")
+    items.sort(key=lambda item: not item.nodeid.startswith(long_first))

@@ -63,6 +63,26 @@ def test_activation_lands_in_the_conjugate_domain(g):
     assert bool(jnp.all(jnp.diff(out) >= -1e-15))  # increasing (to rounding): any critic
 
 
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+@pytest.mark.parametrize("g", [g for g in RECORDS if g.activation is not None], ids=lambda g: g.name)
+def test_conjugate_of_the_activation_has_no_nan_gradient(g, dtype):
+    """An f-GAN critic's outputs pass through f*(activation(v)); its gradient must never be
+    NaN, even where the value overflows (a NaN once made Jeffreys' f-GAN diverge)."""
+    v = jnp.concatenate([-jnp.geomspace(1e3, 1e-3, 40), jnp.geomspace(1e-3, 1e3, 40)]).astype(dtype)
+    h = g.fgan_conjugate  # f*(activation(v))
+    value, grad = h(v), jax.vmap(jax.grad(h))(v)
+    assert not bool(jnp.any(jnp.isnan(value))) and not bool(jnp.any(jnp.isnan(grad)))
+    small = jnp.abs(v) < 20
+    assert bool(jnp.all(jnp.isfinite(value[small]))) and bool(jnp.all(jnp.isfinite(grad[small])))
+
+
+@pytest.mark.parametrize("g", [g for g in RECORDS if g.conjugate_of_activation is not None],
+                         ids=lambda g: g.name)
+def test_composed_conjugate_equals_the_composition(g):
+    v = jnp.linspace(-6.0, 6.0, 121)
+    np.testing.assert_allclose(g.fgan_conjugate(v), g.conjugate(g.activation(v)), rtol=1e-9, atol=1e-12)
+
+
 def test_reverse_generator_table():
     """t f(1/t) is the generator of D(Q || P): the table's pairs and self-reverse rows."""
     pairs = {"kl": "reverse_kl", "pearson": "neyman", "jeffreys": "jeffreys", "js": "js",
@@ -142,6 +162,9 @@ def test_wright_omega():
     big = z > 700
     got = np.asarray(G.wright_omega(jnp.asarray(z)))
     np.testing.assert_allclose(got[~big], expected[~big], rtol=1e-14)
+    grad = jax.vmap(jax.grad(G.wright_omega))(jnp.asarray([-800.0, -50.0, 0.0, 50.0, 800.0]))
+    w = G.wright_omega(jnp.asarray([-800.0, -50.0, 0.0, 50.0, 800.0]))
+    np.testing.assert_allclose(grad, w / (1 + w), rtol=1e-12)  # omega' = omega / (1 + omega)
 
 
 def test_records_are_frozen_and_documented():

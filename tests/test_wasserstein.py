@@ -225,7 +225,8 @@ def test_bad_input(args, kwargs, message):
 # --------------------------------------------------------------------------
 # Properties of a metric, on random weighted samples.
 
-samples = st.integers(1, 12).flatmap(lambda n: st.tuples(
+# sizes from a short list: each new pair of shapes compiles wasserstein_1d again
+samples = st.sampled_from([1, 2, 5, 12]).flatmap(lambda n: st.tuples(
     st.lists(st.floats(-100, 100), min_size=n, max_size=n).map(np.array),
     st.lists(st.floats(0.01, 10), min_size=n, max_size=n).map(np.array)))
 

@@ -188,9 +188,9 @@ def train(data, *, loss: str = "nonsaturating", key, updates: str = "alternating
       >>> import jax
       >>> from divtools import gan
       >>> target = gan.datasets.gaussian(2.0, 0.5)
-      >>> r = gan.train(target, loss="wgan-gp", key=jax.random.key(0), steps=400,
+      >>> r = gan.train(target, loss="minimax", key=jax.random.key(0), steps=400,
       ...               generator_hidden=(), critic_hidden=(32, 32), learning_rate=1e-2)
-      >>> float(r.history.distance[-1]) < 0.1   # W_1 to N(2, 0.5^2)
+      >>> float(r.history.distance[-1]) < 0.15  # W_1 to N(2, 0.5^2); about 2.8 at the start
       True
 
     References: seed 000 (GDA), Goodfellow et al. (2014), Nowozin et al. (2016),
