@@ -4,6 +4,7 @@ the ring of 8 for each loss and update scheme over 16 seeds (one vmapped call ea
     python bench/bench_gan.py            # everything (tens of minutes on 2 CPU cores)
     python bench/bench_gan.py one_d      # only the 1-D table
     python bench/bench_gan.py ring       # only the ring of 8
+    python bench/bench_gan.py ring wgan-gp   # only these losses' rows of the ring
 
 Prints, for 1-D, the final W_1 per seed and the steps; for the ring, the
 distribution of modes covered over 16 seeds, the share of high-quality
@@ -75,12 +76,13 @@ def ring(n_seeds=16, losses=recipes.RING_LOSSES, schemes=("alternating", "simult
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["one_d", "ring"]
+    which = [a for a in sys.argv[1:] if a in ("one_d", "ring")] or ["one_d", "ring"]
+    losses = tuple(a for a in sys.argv[1:] if a not in ("one_d", "ring")) or recipes.RING_LOSSES
     path = os.path.join(HERE, "results_gan.json")
     results = json.load(open(path)) if os.path.exists(path) else {}
     if "one_d" in which:
         results["one_d"] = one_d()
     if "ring" in which:
-        results["ring"] = ring()
+        results["ring"] = {**results.get("ring", {}), **ring(losses=losses)}
     with open(path, "w") as fh:
         json.dump(results, fh, indent=1)

@@ -65,17 +65,24 @@ RING = dict(generator_hidden=(128, 128), critic_hidden=(128, 128), latent_dim=2,
             steps=4000)
 """Settings for the ring of 8 (each loss's default optimiser; see :data:`RING_OVERRIDES`)."""
 
-RING_OVERRIDES = {"wgan-gp": dict(penalty=0.1)}
+RING_OVERRIDES = {"wgan-gp": dict(penalty=0.1, peak_learning_rate=1e-3)}
 """WGAN-GP on the toy sets with ``lambda = 0.1``, the value of WGAN-GP's own toy script
 (``lambda = 10`` is its image setting; on toy data the two-sided penalty's trap is then
-as large as the data, see :func:`divtools.variational.gradient_penalty`)."""
+as large as the data, see :func:`divtools.variational.gradient_penalty`: measured with
+the decay below, 0 of 8 modes on 4 of 4 seeds), and a cosine decay of both learning
+rates from 1e-3 to 1e-5 over the run (at the constant default 1e-4 the generator
+covered the modes with about 40% of its samples of high quality; with the decay,
+79-87% on four seeds)."""
 
 RING_LOSSES = ("minimax", "nonsaturating", "wgan-gp")
 
 
 def train_ring(loss: str, *, key, updates: str = "alternating", **overrides):
-    """Train ``loss`` on the ring of 8 with :data:`RING` (``overrides`` replace any setting)."""
+    """Train ``loss`` on the ring of 8 with :data:`RING` (``overrides`` replace any setting;
+    a ``peak_learning_rate`` becomes a cosine decay to 1% over the run's ``steps``)."""
     s = dict(RING)
     s.update(RING_OVERRIDES.get(loss, {}))
     s.update(overrides)
+    if "peak_learning_rate" in s:
+        s["learning_rate"] = optax.cosine_decay_schedule(s.pop("peak_learning_rate"), s["steps"], alpha=0.01)
     return train(datasets.ring(), loss=loss, key=key, updates=updates, **s)
