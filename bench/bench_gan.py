@@ -1,7 +1,7 @@
 """GAN training measured by the exact core: the 1-D Gaussian for every loss, and
 the ring of 8 for each loss and update scheme over 16 seeds (one vmapped call each).
 
-    python bench/bench_gan.py            # everything (tens of minutes on 2 CPU cores)
+    python bench/bench_gan.py            # everything (about an hour on 2 CPU cores)
     python bench/bench_gan.py one_d      # only the 1-D table
     python bench/bench_gan.py ring       # only the ring of 8
     python bench/bench_gan.py ring wgan-gp   # only these losses' rows of the ring
@@ -47,7 +47,7 @@ def one_d(n_seeds=4):
     return rows
 
 
-def ring(n_seeds=16, losses=recipes.RING_LOSSES, schemes=("alternating", "simultaneous")):
+def ring(n_seeds=16, losses=gan.LOSSES, schemes=("alternating", "simultaneous")):
     data = gan.datasets.ring()
     rows = {}
     settings = recipes.RING
@@ -77,7 +77,7 @@ def ring(n_seeds=16, losses=recipes.RING_LOSSES, schemes=("alternating", "simult
 
 if __name__ == "__main__":
     which = [a for a in sys.argv[1:] if a in ("one_d", "ring")] or ["one_d", "ring"]
-    losses = tuple(a for a in sys.argv[1:] if a not in ("one_d", "ring")) or recipes.RING_LOSSES
+    losses = tuple(a for a in sys.argv[1:] if a not in ("one_d", "ring")) or gan.LOSSES
     path = os.path.join(HERE, "results_gan.json")
     results = json.load(open(path)) if os.path.exists(path) else {}
     if "one_d" in which:
