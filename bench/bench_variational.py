@@ -383,78 +383,77 @@ def bench_bmi(args, out):
         print(f"  {k}: {v}")
     sampler = Sampler(correlation=0.75)  # the task '1v1-normal-0.75'
     true_mi = float(sampler.mutual_information())
-    x, y = sampler.sample(5000, rng=0)
-    x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
     print(f"  benchmark-mi {bmi_version}, true MI = {true_mi:.5f} nats; bmi defaults: batch 256, "
           "16x8 critic, lr 0.1, 50% held out, test MI every 250 steps, reports the best test MI")
+    print("  divtools: mutual_information(x, y) at its defaults (smile, 2x32 critic, batch 256, 8 "
+          "product pairs per row, 1000 steps, 50% held out, all held-out pairs)")
     rows = []
     kw = {"verbose": False}
     if args.bmi_steps:
         kw["max_n_steps"] = args.bmi_steps
-    for name, E in ests.items():
-        if args.bmi_estimators and name not in args.bmi_estimators:
-            continue
-        try:
-            est = E(**kw)
-            t0 = time.perf_counter()
-            info = est.estimate_with_info(x, y)
-            t = time.perf_counter() - t0
-            value = float(info.mi_estimate)
-            add = info.additional_information
-            n_steps = add.get("n_training_steps")
-            stopped = not add.get("early_stopping_not_triggered", False)
-            rows.append({"estimator": f"bmi {name}", "value": value, "error": value - true_mi, "s": t,
-                         "steps": n_steps, "early_stopped": stopped})
-            print(f"  bmi {name:8s} {value:8.4f} (error {value - true_mi:+.4f})  {fmt_s(t)}  "
-                  f"{n_steps} steps" + (" (early stopping)" if stopped else " (max_n_steps)"), flush=True)
-        except Exception as e:  # noqa: BLE001
-            rows.append({"estimator": f"bmi {name}", "error_message": f"{type(e).__name__}: {e}"})
-            print(f"  bmi {name:8s} FAILED: {type(e).__name__}: {e}")
-    perm = np.random.default_rng(1).permutation(len(y))
-    x_p = np.concatenate([x, y], axis=1)
-    x_q = np.concatenate([x, y[perm]], axis=1)
-    for i, label in enumerate(("first call", "second call")):
-        r, t, c = timed(lambda: dv.estimate("kl", x_p, x_q, key=jax.random.key(i), objective="smile"))
+    for seed in range(args.bmi_datasets):
+        x, y = sampler.sample(5000, rng=seed)
+        x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
+        print(f"  dataset rng={seed}:")
+        for name, E in ests.items():
+            if args.bmi_estimators and name not in args.bmi_estimators:
+                continue
+            try:
+                est = E(**kw)
+                t0 = time.perf_counter()
+                info = est.estimate_with_info(x, y)
+                t = time.perf_counter() - t0
+                value = float(info.mi_estimate)
+                add = info.additional_information
+                n_steps = add.get("n_training_steps")
+                stopped = not add.get("early_stopping_not_triggered", False)
+                rows.append({"estimator": f"bmi {name}", "dataset": seed, "value": value,
+                             "error": value - true_mi, "s": t, "steps": n_steps, "early_stopped": stopped})
+                print(f"    bmi {name:8s} {value:8.4f} (error {value - true_mi:+.4f})  {fmt_s(t)}  "
+                      f"{n_steps} steps" + (" (early stopping)" if stopped else " (max_n_steps)"), flush=True)
+            except Exception as e:  # noqa: BLE001
+                rows.append({"estimator": f"bmi {name}", "dataset": seed,
+                             "error_message": f"{type(e).__name__}: {e}"})
+                print(f"    bmi {name:8s} FAILED: {type(e).__name__}: {e}")
+        r, t, c = timed(lambda: dv.mutual_information(x, y, key=jax.random.key(seed)))
         value = float(r.value)
-        rows.append({"estimator": f"divtools smile ({label})", "value": value, "error": value - true_mi,
-                     "stderr": float(r.stderr), "s": t, "compile_s": c["total"], "steps": 2000})
-        print(f"  divtools smile ({label}) {value:8.4f} ± {float(r.stderr):.4f} "
-              f"(error {value - true_mi:+.4f})  {fmt_s(t)} (compile {fmt_s(c['total'])}), "
-              "defaults: 2000 steps, batch 512, 128x128", flush=True)
-    # bmi-sized settings: a small critic, batch 256 and half the samples held out (bmi's
-    # split), one call per key; the first call compiles, the others reuse the program.
-    small = dict(objective="smile", hidden=(32, 32), steps=1000, batch_size=256, eval_fraction=0.5)
-    small_rows = []
-    for i in range(args.bmi_keys):
-        r, t, c = timed(lambda: dv.estimate("kl", x_p, x_q, key=jax.random.key(100 + i), **small))
-        value = float(r.value)
-        small_rows.append({"estimator": f"divtools smile 32x32 (key {100 + i})", "value": value,
-                           "error": value - true_mi, "stderr": float(r.stderr), "s": t,
-                           "compile_s": c["total"], "steps": 1000})
-        print(f"  divtools smile 32x32, 1000 steps, batch 256, 50% held out, key {100 + i}: {value:8.4f} "
-              f"± {float(r.stderr):.4f} (error {value - true_mi:+.4f})  {fmt_s(t)} "
-              f"(compile {fmt_s(c['total'])})", flush=True)
-    rows += small_rows
-    bmi_rows = [r for r in rows if r["estimator"].startswith("bmi") and "s" in r]
-    bmi_t = [r["s"] for r in bmi_rows]
-    dt_t = [r["s"] for r in rows if r["estimator"].startswith("divtools smile (")]
-    ratio = ratio_small = None
+        rows.append({"estimator": "divtools mutual_information", "dataset": seed, "value": value,
+                     "error": value - true_mi, "stderr": float(r.stderr), "s": t, "compile_s": c["total"],
+                     "steps": 1000})
+        print(f"    divtools MI   {value:8.4f} ± {float(r.stderr):.4f} (error {value - true_mi:+.4f})  "
+              f"{fmt_s(t)} (compile {fmt_s(c['total'])})", flush=True)
+        if seed == 0:  # the generic KL estimator on one fixed shuffle, for contrast
+            perm = np.random.default_rng(1).permutation(len(y))
+            x_p, x_q = np.concatenate([x, y], axis=1), np.concatenate([x, y[perm]], axis=1)
+            small = dict(objective="smile", hidden=(32, 32), steps=1000, batch_size=256, eval_fraction=0.5)
+            r, t, c = timed(lambda: dv.estimate("kl", x_p, x_q, key=jax.random.key(100), **small))
+            value = float(r.value)
+            rows.append({"estimator": "divtools estimate(kl) on one shuffle", "dataset": seed,
+                         "value": value, "error": value - true_mi, "stderr": float(r.stderr), "s": t})
+            print(f"    (estimate('kl', joint, one shuffle), same critic: {value:.4f} ± "
+                  f"{float(r.stderr):.4f}, error {value - true_mi:+.4f})")
+    summary = {}
+    names = sorted({r["estimator"] for r in rows if "s" in r})
+    for name in names:
+        sel = [r for r in rows if r["estimator"] == name and "s" in r]
+        summary[name] = {"mean_abs_error": float(np.mean([abs(r["error"]) for r in sel])),
+                         "mean_error": float(np.mean([r["error"] for r in sel])),
+                         "median_s": float(np.median([r["s"] for r in sel])), "n": len(sel)}
+    dt = [r for r in rows if r["estimator"] == "divtools mutual_information"]
+    bmi_t = [r["s"] for r in rows if r["estimator"].startswith("bmi") and "s" in r]
+    later = [r["s"] for r in dt[1:]] or [dt[0]["s"]]
+    ratios = {"median_bmi_over_first_call": float(np.median(bmi_t) / dt[0]["s"]) if bmi_t else None,
+              "median_bmi_over_later_calls": float(np.median(bmi_t) / np.median(later)) if bmi_t else None}
+    print("  mean |error| over datasets (mean error), median time:")
+    for name, v in summary.items():
+        print(f"    {name:40s} {v['mean_abs_error']:.4f} ({v['mean_error']:+.4f})  {fmt_s(v['median_s'])}"
+              f"  n={v['n']}")
     if bmi_t:
-        ratio = float(np.median(bmi_t) / np.median(dt_t))
-        print(f"  median bmi estimator / median divtools call (defaults): {ratio:.1f}x")
-    if bmi_t and small_rows:
-        first, rest = small_rows[0]["s"], [r["s"] for r in small_rows[1:]]
-        ratio_small = {"first_call": float(np.median(bmi_t) / first),
-                       "later_calls": float(np.median(bmi_t) / np.median(rest)) if rest else None}
-        mae_bmi = float(np.mean([abs(r["error"]) for r in bmi_rows]))
-        mae_small = float(np.mean([abs(r["error"]) for r in small_rows]))
-        print(f"  mean |error|: bmi's estimators {mae_bmi:.4f}, divtools 32x32 over {len(small_rows)} keys "
-              f"{mae_small:.4f}; median bmi time / divtools 32x32: first call (compiling) "
-              f"{ratio_small['first_call']:.1f}x, later calls "
-              + (f"{ratio_small['later_calls']:.0f}x" if rest else "n/a"))
-        ratio_small.update(mean_abs_error_bmi=mae_bmi, mean_abs_error_divtools=mae_small)
+        print(f"  median bmi estimator / divtools: first call (compiling) "
+              f"{ratios['median_bmi_over_first_call']:.1f}x, later calls "
+              f"{ratios['median_bmi_over_later_calls']:.1f}x")
     out["bmi"] = {"status": status, "version": bmi_version, "true_mi": true_mi, "rows": rows,
-                  "time_ratio_bmi_over_divtools": ratio, "bmi_sized": ratio_small}
+                  "summary": summary, "time_ratios": ratios}
 
 
 def main() -> None:
@@ -473,7 +472,7 @@ def main() -> None:
     ap.add_argument("--stair-mis", type=float, nargs="*", default=[2, 4, 6, 8, 10])
     ap.add_argument("--stair-objectives", nargs="*", default=["smile", "nwj", "dv", "mine"])
     ap.add_argument("--bmi-steps", type=int, default=0, help="d: max_n_steps for bmi (0: its default)")
-    ap.add_argument("--bmi-keys", type=int, default=8, help="d: keys for divtools' bmi-sized settings")
+    ap.add_argument("--bmi-datasets", type=int, default=6, help="d: datasets (bmi's sampler, rng 0..)")
     ap.add_argument("--bmi-estimators", nargs="*", default=None, help="d: subset of MINE NWJ InfoNCE DV")
     ap.add_argument("--skip", nargs="*", default=[], choices=["js", "vmap", "staircase", "bmi"])
     ap.add_argument("--json", default=os.path.join(os.path.dirname(__file__), "results_variational.json"))

@@ -8,6 +8,7 @@ trains independent critics under ``vmap``.
 
 from divtools.variational.critics import MLP, clip_weights, gradient_penalty, init_mlp, spectral_normalize
 from divtools.variational.estimate import Critic, Estimate, estimate
+from divtools.variational.mutual_information import mutual_information, pair_scores
 from divtools.variational.objectives import Objective, objective
 from divtools.variational.problems import MIProblem, correlated_gaussians
 
@@ -22,6 +23,8 @@ __all__ = [
     "estimate",
     "gradient_penalty",
     "init_mlp",
+    "mutual_information",
     "objective",
+    "pair_scores",
     "spectral_normalize",
 ]
