@@ -23,11 +23,10 @@ c. The MI staircase of Poole et al. (2019): d = 20 correlated Gaussians, batch
    64, 256x256 critic, lr 5e-4, 4000 steps, 20,000 fresh evaluation samples;
    objectives smile, nwj, dv, mine at MI = 2, 4, 6, 8, 10 nats.
 d. benchmark-mi 0.1.3 (if importable): its bivariate normal task (1 x 1,
-   correlation 0.75) with 5,000 samples, its neural estimators with their
-   defaults, against ``estimate("kl", joint, shuffled, objective="smile")`` on
-   the same samples: with its defaults (2x128 critic, 2000 steps, batch 512,
-   20% held out) and with bmi-sized settings (2x32, 1000 steps, batch 256, 50%
-   held out like bmi) over ``--bmi-keys`` keys, the first call compiling.
+   correlation 0.75), 5,000 samples, on ``--bmi-datasets`` data sets from its own
+   sampler: its neural estimators with their defaults against
+   ``mutual_information(x, y)`` at its defaults on the same samples (and, on the
+   first data set, ``estimate("kl", joint, one shuffle)`` for contrast).
 """
 
 from __future__ import annotations
@@ -151,6 +150,21 @@ def torch_js(torch, x_p, x_q, *, steps, batch_size, lr, hidden, seed, eval_fract
     return float(value), done, blocks
 
 
+def matmul_ceiling(steps: int, rows: int, width: int) -> float:
+    """GFLOP/s of a bare jitted loop of ``(rows, width) @ (width, width)`` float32 products:
+    an upper bound on any training loop whose work is such products."""
+    a = jnp.ones((rows, width), jnp.float32)
+    b = jnp.full((width, width), 1.0 / width, jnp.float32)
+    f = jax.jit(lambda a, b: jax.lax.fori_loop(0, steps, lambda i, c: (c @ b) * 0.5 + a, a))
+    f(a, b).block_until_ready()
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        f(a, b).block_until_ready()
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * rows * width * width * steps / best / 1e9
+
+
 def bench_js(args, out):
     print("\n== a. JS(N(0, I) || N((1, 0), I)), 2-D, 20,000 float32 samples each ==")
     rng = np.random.default_rng(0)
@@ -251,6 +265,13 @@ def bench_js(args, out):
             print(f"  WARNING: {name} is {b / one:.0f}x slower than 1 thread even in its best block: "
                   "its OpenMP threads stall on the shared, loaded cores, so ratios against it measure "
                   "the stall, not the framework; compare with the 1-thread rows")
+    ceiling = matmul_ceiling(steps, 2 * bs, hidden[0])
+    need = 10.0 * flops / 1e9 / med[main_name]  # GFLOP/s of a loop 10x faster than the anchor
+    print(f"  ceiling: a bare jitted loop of {steps} float32 ({2 * bs} x {hidden[0]}) @ ({hidden[0]} x "
+          f"{hidden[0]}) products runs at {ceiling:.0f} GFLOP/s on this machine; 10x the "
+          f"{main_name} loop needs {need:.0f} GFLOP/s")
+    res["matmul_ceiling_gflops"] = ceiling
+    res["gflops_needed_for_10x"] = need
     print(f"  estimates (exact {exact:.5f}):")
     for k, v in values.items():
         print(f"    {k:28s} " + ", ".join(f"{x:.5f}" for x in v))
