@@ -3,10 +3,11 @@ all pairs.
 
 ``I(X; Y) = KL(P_XY || P_X P_Y)``. From ``n`` paired samples ``(x_i, y_i)`` the
 joint is the diagonal pairs and the product of marginals every pair
-``(x_i, y_j)``, ``i != j``: the critic is scored on the whole ``B x B`` matrix
-``S_ij = V(x_i, y_j)`` of each minibatch (Poole et al. 2019, section 2), so each
-step sees ``B (B - 1)`` fresh product pairs instead of one shuffle of the data,
-and the held-out estimate averages over all ``m (m - 1)`` pairs of the held-out
+``(x_i, y_j)``, ``i != j``. Each training minibatch of ``B`` pairs supplies
+``negatives`` product pairs per row, ``(x_i, y_{i+s})`` for ``s = 1..negatives``
+(all ``B - 1``: the whole score matrix ``S_ij = V(x_i, y_j)`` of Poole et al.
+2019, section 2), so each step sees fresh product pairs instead of one shuffle of
+the data, and the held-out estimate averages over all ``m (m - 1)`` pairs of the held-out
 half (computed in blocks of rows, with no ``m x m`` matrix in memory).
 
 Estimate and standard error, for the Donsker-Varadhan family (``dv``, ``mine``,
@@ -27,6 +28,7 @@ bounds of mutual information"; Song & Ermon (2020, SMILE); Czyz et al. (2023,
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import jax
@@ -95,7 +97,7 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
 
     The critic ``V(x, y)`` is a ReLU network on the concatenated pair, trained on
     minibatches of ``batch_size`` distinct training pairs (reshuffled every epoch)
-    with every off-diagonal pair of the minibatch as a product-of-marginals sample;
+    with ``negatives`` off-diagonal pairs per row as product-of-marginals samples;
     the estimate is the bound on the held-out pairs, with all their off-diagonal
     pairs (see the module docstring for the formula and its standard error).
 
@@ -138,6 +140,9 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
     if objective not in _OBJECTIVES:
         raise ValueError(f"objective: one of {', '.join(_OBJECTIVES)}, got {objective!r}")
     obj = ob.objective("kl", objective, **objective_options)
+    clip = None  # SMILE's clipping of V inside log E_Q e^V
+    if objective == "smile":
+        clip = float(objective_options.get("tau", inspect.signature(ob.smile).parameters["tau"].default))
     xs = [check_samples(name, v) for name, v in (("x", x), ("y", y))]
     xs = [v[:, None] if v.ndim == 1 else v for v in xs]
     for name, v in zip(("x", "y"), xs):
@@ -166,7 +171,7 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
         if dtype.kind != "f":
             dtype = np.float64 if jax.config.jax_enable_x64 else np.float32
     dtype = np.dtype(dtype)
-    args = (obj, xs[0], xs[1], key, tuple(hidden), optimizer, learning_rate, batch_size, negatives, steps, n_eval,
+    args = (obj, clip, xs[0], xs[1], key, tuple(hidden), optimizer, learning_rate, batch_size, negatives, steps, n_eval,
             block_size, standardize, dtype)
     if dtype == np.float64 and not jax.config.jax_enable_x64:
         with jax.enable_x64(True):
@@ -185,7 +190,7 @@ def _batches(key, n_train: int, batch_size: int, steps: int) -> np.ndarray:
     return idx.reshape(-1, batch_size)[:steps].astype(np.int32)
 
 
-def _run(obj, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_eval, block_size, standardize,
+def _run(obj, clip, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_eval, block_size, standardize,
          dtype):
     key = jnp.asarray(key) if isinstance(key, jax.Array) else key
     batched = (jnp.ndim(key) == 1 if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
@@ -209,7 +214,7 @@ def _run(obj, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_
     run = _COMPILED.get(config)
     if run is None:
         opt = optimizer if optimizer is not None else optax.adam(lr)
-        one = _make_one(obj, opt, hidden, d_x, n_eval, negatives, block_size, dtype)
+        one = _make_one(obj, clip, opt, hidden, d_x, n_eval, negatives, block_size, dtype)
         run = jax.jit(jax.vmap(one, in_axes=(0, None, 0, 0, None, None)) if batched else one)
         if len(_COMPILED) > 64:
             _COMPILED.clear()
@@ -220,8 +225,7 @@ def _run(obj, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_
     return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
 
 
-def _make_one(obj, optimizer, hidden, d_x, n_eval, negatives, block_size, dtype):
-    clip = _clip_of(obj)
+def _make_one(obj, clip, optimizer, hidden, d_x, n_eval, negatives, block_size, dtype):
     nwj = obj.name == "nwj"
 
     def one(k, z, perm, batches, shift, scale):
@@ -253,12 +257,6 @@ def _make_one(obj, optimizer, hidden, d_x, n_eval, negatives, block_size, dtype)
         return value, se, train_value, history, _standardize_into_first_layer(critic, shift, scale)
 
     return one
-
-
-def _clip_of(obj):
-    if obj.name.startswith("smile"):
-        return float(obj.name[len("smile(tau="):-1])
-    return None
 
 
 def _held_out(critic, zs, d_x, block_size, clip, nwj):
