@@ -185,11 +185,24 @@ def _n_eval(n, fraction):
     return n_eval
 
 
-def _host_permutation(key, n: int, salt: int) -> np.ndarray:
-    """A permutation of ``range(n)`` determined by ``key`` (drawn with NumPy on the
-    host: XLA's CPU sort takes about a second to compile)."""
+def _host_rng(key, salt: int) -> np.random.Generator:
+    """A NumPy generator determined by ``key`` and ``salt``, for draws made on the host
+    (XLA's CPU sort takes about a second to compile)."""
     seed = np.asarray(jax.random.key_data(key)).ravel().tolist()
-    return np.random.default_rng([*seed, salt]).permutation(n).astype(np.int32)
+    return np.random.default_rng([*seed, salt])
+
+
+def _host_permutation(key, n: int, salt: int) -> np.ndarray:
+    """A permutation of ``range(n)`` determined by ``key`` (see :func:`_host_rng`)."""
+    return _host_rng(key, salt).permutation(n).astype(np.int32)
+
+
+def _keys(key):
+    """``(key as an array, whether it is a batch of keys)``: typed keys of shape ``(k,)``
+    or raw ``uint32`` keys of shape ``(k, 2)`` are batches."""
+    key = jnp.asarray(key) if isinstance(key, jax.Array) else key
+    typed = jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+    return key, (jnp.ndim(key) == 1 if typed else key.ndim == 2)
 
 
 def _split(x, perm, n_eval):
@@ -206,8 +219,7 @@ def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eva
     if optimizer is None:
         maker = _OPTIMIZERS.get(obj.lipschitz, lambda lr: optax.adam(lr if lr is not None else 1e-3))
         optimizer = maker(lr)
-    key = jnp.asarray(key) if isinstance(key, jax.Array) else key
-    batched = jnp.ndim(key) == 1 if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else key.ndim == 2
+    key, batched = _keys(key)
     sampler_p, sampler_q = callable(x_p), callable(x_q)
     data = tuple(None if s else jnp.asarray(x, dtype=dtype) for s, x in ((sampler_p, x_p), (sampler_q, x_q)))
 

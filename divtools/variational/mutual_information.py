@@ -37,7 +37,8 @@ import numpy as np
 import optax
 
 from divtools.variational import critics as cr
-from divtools.variational.estimate import _COMPILED, Critic, Estimate, _hashable, _host_permutation, check_samples
+from divtools.variational.estimate import (_COMPILED, Critic, Estimate, _hashable, _host_permutation, _host_rng,
+                                          _keys, check_samples)
 from divtools.variational import objectives as ob
 
 __all__ = ["mutual_information", "pair_scores"]
@@ -182,8 +183,7 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
 def _batches(key, n_train: int, batch_size: int, steps: int) -> np.ndarray:
     """``(steps, batch_size)`` training indices: epochs of fresh permutations, each cut
     into whole batches (no index twice in a batch), drawn on the host from ``key``."""
-    seed = np.asarray(jax.random.key_data(key)).ravel().tolist()
-    rng = np.random.default_rng([*seed, 2])
+    rng = _host_rng(key, 2)
     per_epoch = n_train // batch_size
     epochs = -(-steps // per_epoch)
     idx = np.stack([rng.permutation(n_train)[: per_epoch * batch_size] for _ in range(epochs)])
@@ -192,9 +192,7 @@ def _batches(key, n_train: int, batch_size: int, steps: int) -> np.ndarray:
 
 def _run(obj, clip, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_eval, block_size, standardize,
          dtype):
-    key = jnp.asarray(key) if isinstance(key, jax.Array) else key
-    batched = (jnp.ndim(key) == 1 if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-               else key.ndim == 2)
+    key, batched = _keys(key)
     keys = key if batched else key[None]
     n, d_x = x.shape
     n_train = n - n_eval
