@@ -19,6 +19,8 @@ import sys
 
 import numpy as np
 
+import divtools
+
 
 def _parse(text: str, name: str) -> np.ndarray:
     try:
@@ -32,8 +34,6 @@ def _parse(text: str, name: str) -> np.ndarray:
 
 def compare(p: np.ndarray, q: np.ndarray, normalize: bool) -> list[dict]:
     """One row per table entry: name, nats (or plain value), bits, description."""
-    import divtools
-
     rows = []
     for name, gen in divtools.GENERATORS.items():
         value = float(divtools.f_divergence(p, q, name, normalize=normalize))

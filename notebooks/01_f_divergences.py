@@ -34,7 +34,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import entropy
 
 import divtools
-from divtools.generators import GENERATORS
+from divtools.discrete.generators import GENERATORS
 
 # %% [markdown]
 # ## The table of generators

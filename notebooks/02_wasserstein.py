@@ -36,7 +36,7 @@ import scipy.stats as st
 from scipy.stats import wasserstein_distance
 
 import divtools
-from divtools.examples import parallel_lines
+from divtools.lectures.examples import parallel_lines
 
 FAST = os.environ.get("DIVTOOLS_FAST") == "1"  # the test run uses smaller sizes
 

@@ -44,7 +44,7 @@ import numpy as np
 
 import divtools
 from divtools import duality, games
-from divtools.examples import fit_isotropic_gaussian, mixture_grid
+from divtools.lectures.examples import fit_isotropic_gaussian, mixture_grid
 
 T_START = time.perf_counter()
 EPS = np.finfo(float).eps

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import divtools
-from divtools.generators import alpha, skew_js
+from divtools.discrete.generators import alpha, skew_js
 from divtools.testing import nearly_equal_pairs, distribution_pairs
 
 import reference as R

@@ -17,7 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as hs
 
 import divtools as dt
-from divtools import _quadrature as quad
+from divtools._core import quadrature as quad
 from divtools.testing import Opaque as Hidden  # divtools cannot recognise it: quadrature
 from divtools.distributions import Bernoulli, Categorical, Exponential, Laplace, Normal, Uniform
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as hs
 
 import divtools
 from divtools import duality, games
-from divtools.examples import fit_isotropic_gaussian, mixture_grid
+from divtools.lectures.examples import fit_isotropic_gaussian, mixture_grid
 from divtools.testing import distribution_pairs, distributions, nearly_equal_pairs
 
 mp.mp.dps = 50
@@ -304,10 +304,10 @@ def test_gaussian_fit_forward_covers_reverse_seeks():
     assert rev.scale == pytest.approx(0.6, rel=0.05)  # sits on one component
     # each fit is better than the other on its own objective
     with jax.enable_x64(True):
-        from divtools.examples import _gaussian_on_grid
+        from divtools.lectures.examples import gaussian_on_grid
 
         def model(fit):
-            return np.asarray(_gaussian_on_grid(jnp.asarray(grid.axis), jnp.asarray(fit.mean),
+            return np.asarray(gaussian_on_grid(jnp.asarray(grid.axis), jnp.asarray(fit.mean),
                                                 jnp.log(fit.scale))).ravel()
 
     t = grid.target.ravel()

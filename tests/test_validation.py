@@ -103,7 +103,7 @@ def test_normalize_accepts_counts_but_not_garbage():
 
 
 def test_tolerance_scales_with_length_and_dtype():
-    from divtools._validate import normalization_tolerance
+    from divtools._core.validate import normalization_tolerance
 
     assert normalization_tolerance(3, np.float64) < 1e-13
     assert normalization_tolerance(10**6, np.float64) < 2e-11

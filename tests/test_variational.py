@@ -13,7 +13,7 @@ from hypothesis import strategies as hs
 
 import divtools
 import divtools.variational as dv
-from divtools.duality import optimal_critic
+from divtools.lectures.duality import optimal_critic
 
 P4 = np.array([0.4, 0.3, 0.2, 0.1])
 Q4 = np.array([0.1, 0.2, 0.3, 0.4])

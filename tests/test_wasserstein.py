@@ -10,7 +10,7 @@ import scipy.stats as ss
 from hypothesis import given, strategies as st
 
 import divtools
-from divtools.examples import parallel_lines
+from divtools.lectures.examples import parallel_lines
 
 import reference as R
 
@@ -123,7 +123,7 @@ def test_pot_test_inputs():
 
 @pytest.mark.parametrize("m1, s1, m2, s2", [(0, 1, 1, 2), (3, 0.5, -1, 0.5), (0, 1, 0, 1e-3), (0, 1e3, 5, 2)])
 def test_normals_closed_form(m1, s1, m2, s2):
-    from divtools._quantile import wasserstein_quantile
+    from divtools.distributions.quantile import wasserstein_quantile
 
     exact = math.hypot(m1 - m2, s1 - s2)
     w2 = wasserstein_quantile(ss.norm(m1, s1), ss.norm(m2, s2), 2.0)  # the quadrature route

@@ -41,7 +41,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from divtools import generators
+from divtools.discrete import generators
 from divtools.variational import objectives as ob
 
 __all__ = ["Loss", "LOSSES", "loss"]

@@ -24,8 +24,9 @@ from typing import NamedTuple
 import jax
 import numpy as np
 
-from divtools import exact
-from divtools.line import sliced_wasserstein, wasserstein_1d
+from divtools.discrete import pmf
+from divtools.discrete.generators import GENERATORS
+from divtools.transport.line import sliced_wasserstein, wasserstein_1d
 
 __all__ = ["BinnedDivergences", "ModeCoverage", "binned_divergences", "mode_coverage", "sample_distance"]
 
@@ -136,4 +137,6 @@ def binned_divergences(data, generated, *, bins: int = 50, range=None) -> Binned
     hx, _ = np.histogramdd(x, bins=bins, range=range)
     hy, _ = np.histogramdd(y, bins=bins, range=range)
     p, q = hx.ravel() / hx.sum(), hy.ravel() / hy.sum()
-    return BinnedDivergences(float(exact.js(p, q)), float(exact.kl(p, q)), float(exact.kl(q, p)))
+    js, kl = GENERATORS["js"], GENERATORS["kl"]
+    return BinnedDivergences(float(pmf.divergence(p, q, js)), float(pmf.divergence(p, q, kl)),
+                             float(pmf.divergence(q, p, kl)))

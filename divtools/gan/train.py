@@ -33,7 +33,7 @@ import optax
 from divtools.gan import losses as ls
 from divtools.gan import scores
 from divtools.variational import critics as cr
-from divtools.variational.estimate import Critic, check_samples
+from divtools.variational.estimate import Critic, check_samples, estimate
 
 __all__ = ["GANResult", "Generator", "History", "fit_discriminator", "train"]
 
@@ -392,8 +392,6 @@ def fit_discriminator(data, generator, *, key, loss: str = "minimax", steps: int
     Returns:
       :class:`divtools.variational.Estimate`.
     """
-    from divtools.variational.estimate import estimate
-
     spec = ls.loss(loss)
     if spec.objective.lipschitz is not None:
         divergence, objective = "wasserstein", spec.objective.lipschitz

@@ -32,7 +32,7 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from divtools import generators
+from divtools.discrete import generators
 
 __all__ = ["Objective", "objective"]
 

@@ -33,14 +33,19 @@ and theorem 1.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import functools
+from typing import Any, NamedTuple
 
-import jax
-import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
-from divtools import _numerics as nx
-from divtools import exact
+from divtools._core import backend as B
+from divtools._core import numerics as nx
+from divtools._core.backend import jax, jnp
+
+_optax = B.lazy("optax")
+from divtools.discrete import pmf
+from divtools.discrete.generators import GENERATORS
 
 __all__ = [
     "CrossEntropyParts",
@@ -65,15 +70,26 @@ __all__ = [
 # Input handling: pmfs validated by the exact core's rules, strategies in [0, 1].
 
 
-def _pmfs(p, q, names=("p", "q")):
-    """Validated float64 (or JAX) pmfs, broadcast; ``ValueError`` names the argument."""
-    jax_in = any(isinstance(a, jax.Array) for a in (p, q))
-    exact.tv(p, q)  # validates both (shape, sign, NaN, normalisation) with their names
-    if jax_in:
-        return jnp.asarray(p), jnp.asarray(q), True
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    return p, q, False
+def _inputs(p, q, *strategy, names=("p", "q")):
+    """The array rule for two pmfs and an optional strategy; validated when concrete."""
+    extra = ("eta",) if strategy and names == ("p", "q") else ("d",) if strategy else ()
+    A, P, Q = pmf.take_pmfs((*names, *extra), (p, q, *strategy))
+    if not strategy:
+        return A, P, Q
+    eta = A.values[2]
+    name = extra[0]
+    if A.evaluator is not B.TRACE:
+        host = np.asarray(eta)
+        try:  # a strategy per outcome; leading (batch) axes broadcast
+            np.broadcast_shapes(host.shape, P.shape)
+            ok = host.ndim >= 1 and host.shape[-1] == P.shape[-1]
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{name}: shape {host.shape} does not match the distributions' {P.shape}")
+        if np.isnan(host).any() or (host < 0).any() or (host > 1).any():
+            raise ValueError(f"{name}: values must lie in [0, 1]")
+    return A, P, Q, eta
 
 
 def _prior(prior) -> float:
@@ -83,37 +99,18 @@ def _prior(prior) -> float:
     return prior
 
 
-def _strategy(name, eta, shape, jax_in):
-    if not jax_in and not isinstance(eta, jax.Array):
-        eta = np.asarray(eta, dtype=np.float64)
-        try:  # a strategy per outcome; leading (batch) axes broadcast
-            np.broadcast_shapes(eta.shape, tuple(shape))
-            ok = eta.ndim >= 1 and eta.shape[-1] == shape[-1]
-        except ValueError:
-            ok = False
-        if not ok:
-            raise ValueError(f"{name}: shape {eta.shape} does not match the distributions' {tuple(shape)}")
-        if np.isnan(eta).any() or (eta < 0).any() or (eta > 1).any():
-            raise ValueError(f"{name}: values must lie in [0, 1]")
-    return eta
-
-
-def _xp(jax_in):
-    return jnp if jax_in else np
-
-
-def _xlogy(x, y, xp):
+def _xlogy(x, y):
     """``x log y`` with ``0 log 0 = 0`` (and ``0 log y = 0`` for every ``y``)."""
+    xp = B.namespace(x, y)
     with np.errstate(divide="ignore", invalid="ignore"):
         safe = xp.where(x == 0, 1.0, y)
         return xp.where(x == 0, 0.0, x * xp.log(safe))
 
 
-def _out(value, jax_in):
-    if jax_in:
-        return value
-    value = np.asarray(value, dtype=np.float64)
-    return value[()] if value.ndim == 0 else value
+def _exact_sum(x):
+    """The sum along the last axis, correctly rounded up to a few ulps (double-word)."""
+    hi, lo = nx.exact_sum(x)
+    return hi + lo
 
 
 # --------------------------------------------------------------------------
@@ -127,26 +124,25 @@ def zero_one_error(eta, p, q, *, prior: float = 0.5):
     ``eta(x) = Pr(guess P | x)`` (a randomised strategy in ``[0, 1]``).
 
     Example:
-      >>> import divtools.games as g
+      >>> from divtools import games as g
       >>> float(g.zero_one_error([1.0, 0.0], [0.75, 0.25], [0.25, 0.75]))
       0.25
 
     Reference: CS 446/ECE 449 lecture 21, the distinguishing game (seed 000).
     """
-    p, q, jax_in = _pmfs(p, q)
-    eta = _strategy("eta", eta, np.shape(p), jax_in)
     pi = _prior(prior)
-    xp = _xp(jax_in)
+    A, p, q, eta = _inputs(p, q, eta)
+    xp = A.evaluator.xp
     value = pi * xp.sum(p * (1.0 - eta), axis=-1) + (1.0 - pi) * xp.sum(q * eta, axis=-1)
-    return _out(value, jax_in)
+    return A.output(value)
 
 
 def bayes_strategy(p, q, *, prior: float = 0.5):
     """The Bayes-optimal strategy ``eta(x) = 1[pi p(x) >= (1 - pi) q(x)]`` (ties: guess P)."""
-    p, q, jax_in = _pmfs(p, q)
     pi = _prior(prior)
-    xp = _xp(jax_in)
-    return _out(xp.where(pi * p >= (1.0 - pi) * q, 1.0, 0.0), jax_in)
+    A, p, q = _inputs(p, q)
+    xp = A.evaluator.xp
+    return A.output(xp.where(pi * p >= (1.0 - pi) * q, 1.0, 0.0))
 
 
 def bayes_error(p, q, *, prior: float = 0.5):
@@ -155,38 +151,17 @@ def bayes_error(p, q, *, prior: float = 0.5):
     A sum of non-negative terms (no ``1/2 - TV/2`` cancellation when TV is near 1).
 
     Example:
-      >>> import divtools.games as g
+      >>> from divtools import games as g
       >>> float(g.bayes_error([0.75, 0.25], [0.25, 0.75]))
       0.25
 
     Reference: CS 446/ECE 449 lecture 21 (seed 000): the optimal error of the distinguishing
     game is ``1/2 - TV(P, Q)/2``.
     """
-    p, q, jax_in = _pmfs(p, q)
     pi = _prior(prior)
-    xp = _xp(jax_in)
-    terms = xp.minimum(pi * p, (1.0 - pi) * q)
-    value = xp.sum(terms, axis=-1) if jax_in else np.asarray(
-        jax.device_get(_exact_sum(terms)))
-    return _out(value, jax_in)
-
-
-@jax.jit
-def _exact_sum_jit(x):
-    hi, lo = nx.exact_sum(x)
-    return hi + lo
-
-
-def _exact_sum(x):
-    """The sum along the last axis, correctly rounded up to a few ulps (double-word)."""
-    with jax.enable_x64(True):
-        return _exact_sum_jit(jnp.asarray(x, dtype=jnp.float64))
-
-
-@jax.jit
-def _posterior_entropy_sum(a, b):
-    hi, lo = nx.exact_sum(_posterior_entropy_terms(a, b))
-    return hi + lo
+    A, p, q = _inputs(p, q)
+    xp = A.evaluator.xp
+    return A.output(_exact_sum(xp.minimum(pi * p, (1.0 - pi) * q)))
 
 
 # --------------------------------------------------------------------------
@@ -200,17 +175,16 @@ def cross_entropy_loss(eta, p, q, *, prior: float = 0.5):
     mass; ``0 log 0 = 0``.
 
     Example:
-      >>> import divtools.games as g
+      >>> from divtools import games as g
       >>> round(float(g.cross_entropy_loss([0.5, 0.5], [0.9, 0.1], [0.1, 0.9])), 12)
       0.69314718056
     """
-    p, q, jax_in = _pmfs(p, q)
-    eta = _strategy("eta", eta, np.shape(p), jax_in)
     pi = _prior(prior)
-    xp = _xp(jax_in)
-    value = -(pi * xp.sum(_xlogy(p, eta, xp), axis=-1)
-              + (1.0 - pi) * xp.sum(_xlogy(q, 1.0 - eta, xp), axis=-1))
-    return _out(value, jax_in)
+    A, p, q, eta = _inputs(p, q, eta)
+    xp = A.evaluator.xp
+    value = -(pi * xp.sum(_xlogy(p, eta), axis=-1)
+              + (1.0 - pi) * xp.sum(_xlogy(q, 1.0 - eta), axis=-1))
+    return A.output(value)
 
 
 def optimal_discriminator(p, q, *, prior: float = 0.5):
@@ -219,21 +193,21 @@ def optimal_discriminator(p, q, *, prior: float = 0.5):
     Optimal for the log loss (and the GAN discriminator for ``pi = 1/2``).
     Where ``p = q = 0`` (no evidence) it is the prior ``pi``.
     """
-    p, q, jax_in = _pmfs(p, q)
     pi = _prior(prior)
-    xp = _xp(jax_in)
+    A, p, q = _inputs(p, q)
+    xp = A.evaluator.xp
     a, b = pi * p, (1.0 - pi) * q
     m = a + b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = xp.where(m > 0, a / xp.where(m > 0, m, 1.0), pi)
-    return _out(value, jax_in)
+    value = xp.where(m > 0, a / xp.where(m > 0, m, 1.0), pi)
+    return A.output(value)
 
 
 def _posterior_entropy_terms(a, b):
     """``a log((a+b)/a) + b log((a+b)/b) >= 0`` without cancellation (0 where a or b is 0)."""
-    a_s = jnp.where(a > 0, a, 1.0)
-    b_s = jnp.where(b > 0, b, 1.0)
-    return jnp.where(a > 0, a * nx.log1p(b / a_s), 0.0) + jnp.where(b > 0, b * nx.log1p(a / b_s), 0.0)
+    xp = B.namespace(a, b)
+    a_s = xp.where(a > 0, a, 1.0)
+    b_s = xp.where(b > 0, b, 1.0)
+    return xp.where(a > 0, a * nx.log1p(b / a_s), 0.0) + xp.where(b > 0, b * nx.log1p(a / b_s), 0.0)
 
 
 def cross_entropy_value(p, q, *, prior: float = 0.5):
@@ -244,7 +218,7 @@ def cross_entropy_value(p, q, *, prior: float = 0.5):
     is near ``log 2``).
 
     Example:
-      >>> import math, divtools, divtools.games as g
+      >>> import math, divtools; from divtools import games as g
       >>> p, q = [0.9, 0.1], [0.2, 0.8]
       >>> abs(float(g.cross_entropy_value(p, q)) - (math.log(2) - float(divtools.js(p, q)))) < 1e-15
       True
@@ -252,13 +226,9 @@ def cross_entropy_value(p, q, *, prior: float = 0.5):
     Reference: CS 446/ECE 449 lecture 21 (seed 000): the cross-entropy game's value is
     ``log 2 - JS``.
     """
-    p, q, jax_in = _pmfs(p, q)
     pi = _prior(prior)
-    if jax_in:
-        return jnp.sum(_posterior_entropy_terms(pi * p, (1.0 - pi) * q), axis=-1)
-    with jax.enable_x64(True):
-        value = _posterior_entropy_sum(jnp.asarray(pi * p), jnp.asarray((1.0 - pi) * q))
-        return _out(jax.device_get(value), False)
+    A, p, q = _inputs(p, q)
+    return A.output(_exact_sum(_posterior_entropy_terms(pi * p, (1.0 - pi) * q)))
 
 
 class CrossEntropyParts(NamedTuple):
@@ -277,29 +247,25 @@ def cross_entropy_decomposition(y, y_hat) -> CrossEntropyParts:
     core's kernel (non-negative, accurate when ``y_hat`` is near ``y``).
 
     Example:
-      >>> import divtools.games as g
+      >>> from divtools import games as g
       >>> parts = g.cross_entropy_decomposition(0.3, 0.3)
       >>> float(parts.kl), abs(float(parts.cross_entropy - parts.entropy)) < 1e-16
       (0.0, True)
     """
-    jax_in = isinstance(y, jax.Array) or isinstance(y_hat, jax.Array)
-    if not jax_in:
-        for name, v in (("y", y), ("y_hat", y_hat)):
-            a = np.asarray(v, dtype=np.float64)
-            if np.isnan(a).any() or (a < 0).any() or (a > 1).any():
+    A = B.take(("y", "y_hat"), (y, y_hat))
+    y_, h_ = A.values
+    if A.evaluator is not B.TRACE:
+        for name, v in (("y", y_), ("y_hat", h_)):
+            host = np.asarray(v)
+            if np.isnan(host).any() or (host < 0).any() or (host > 1).any():
                 raise ValueError(f"{name}: values must lie in [0, 1]")
-    with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
-        y_ = jnp.asarray(y, dtype=None if jax_in else jnp.float64)
-        h_ = jnp.asarray(y_hat, dtype=None if jax_in else jnp.float64)
-        y_, h_ = jnp.broadcast_arrays(y_, h_)
-        pmf_y = jnp.stack([y_, 1.0 - y_], axis=-1)
-        pmf_h = jnp.stack([h_, 1.0 - h_], axis=-1)
-        entropy = _posterior_entropy_terms(y_, 1.0 - y_)
-        kl = exact.kl(pmf_y, pmf_h)
-        cross = entropy + kl
-        if not jax_in:
-            return CrossEntropyParts(_out(cross, False), _out(entropy, False), _out(kl, False))
-        return CrossEntropyParts(cross, entropy, kl)
+    xp = A.evaluator.xp
+    y_, h_ = xp.broadcast_arrays(y_, h_)
+    pmf_y = xp.stack([y_, 1.0 - y_], axis=-1)
+    pmf_h = xp.stack([h_, 1.0 - h_], axis=-1)
+    entropy = _posterior_entropy_terms(y_, 1.0 - y_)
+    kl = pmf.divergence(pmf_y, pmf_h, GENERATORS["kl"])
+    return CrossEntropyParts(A.output(entropy + kl), A.output(entropy), A.output(kl))
 
 
 def _gan_labels(real_label):
@@ -317,17 +283,16 @@ def gan_value(d, p_data, p_g, *, real_label: int = 1):
     Either way ``max_D V = 2 JS(p_data, p_g) - log 4``.
 
     Example:
-      >>> import math, divtools.games as g
+      >>> import math; from divtools import games as g
       >>> round(float(g.gan_value([0.5, 0.5], [0.5, 0.5], [0.5, 0.5])), 12) == round(-math.log(4), 12)
       True
     """
     _gan_labels(real_label)
-    p, q, jax_in = _pmfs(p_data, p_g, names=("p_data", "p_g"))
-    d = _strategy("d", d, np.shape(p), jax_in)
-    xp = _xp(jax_in)
+    A, p, q, d = _inputs(p_data, p_g, d, names=("p_data", "p_g"))
+    xp = A.evaluator.xp
     d_real = d if real_label == 1 else 1.0 - d
-    value = xp.sum(_xlogy(p, d_real, xp), axis=-1) + xp.sum(_xlogy(q, 1.0 - d_real, xp), axis=-1)
-    return _out(value, jax_in)
+    value = xp.sum(_xlogy(p, d_real), axis=-1) + xp.sum(_xlogy(q, 1.0 - d_real), axis=-1)
+    return A.output(value)
 
 
 def gan_optimal_discriminator(p_data, p_g, *, real_label: int = 1):
@@ -339,7 +304,7 @@ def gan_optimal_discriminator(p_data, p_g, *, real_label: int = 1):
 
 def gan_optimal_value(p_data, p_g):
     r"""``max_D V(D) = 2 JS(p_data, p_g) - log 4``, in ``[-log 4, 0]`` (the ``gan`` generator's divergence)."""
-    return exact.f_divergence(p_data, p_g, "gan")
+    return pmf.divergence(p_data, p_g, GENERATORS["gan"], names=("p_data", "p_g"))
 
 
 # --------------------------------------------------------------------------
@@ -357,9 +322,7 @@ class GameSolution(NamedTuple):
 def _ascend(objective, n, steps, lr, dtype, key):
     """Maximise ``objective(eta)`` over ``eta in [0, 1]^n``: gradient steps on the
     logits with Adam-style normalisation (``optax.adam``), in one ``lax.scan``."""
-    import optax
-
-    opt = optax.adam(lr)
+    opt = _optax.adam(lr)
     theta0 = 0.01 * jax.random.normal(key, (n,), dtype=dtype)
     state0 = opt.init(theta0)
 
@@ -367,7 +330,7 @@ def _ascend(objective, n, steps, lr, dtype, key):
         theta, state = carry
         grad = jax.grad(lambda t: -objective(jax.nn.sigmoid(t)))(theta)
         updates, state = opt.update(grad, state)
-        return (optax.apply_updates(theta, updates), state), None
+        return (_optax.apply_updates(theta, updates), state), None
 
     (theta, _), _ = jax.lax.scan(step, (theta0, state0), None, length=steps)
     eta = jax.nn.sigmoid(theta)
@@ -375,12 +338,12 @@ def _ascend(objective, n, steps, lr, dtype, key):
 
 
 def _solve(objective_of, p, q, steps, lr, key):
-    p, q, jax_in = _pmfs(p, q)
+    _, p, q = _inputs(p, q)
     if np.ndim(p) != 1:
         raise ValueError("p, q: the solvers take one pair of pmfs (1-D)")
     key = jax.random.key(0) if key is None else key
     with jax.enable_x64(True):
-        P, Q = jnp.asarray(p, jnp.float64), jnp.asarray(q, jnp.float64)
+        P, Q = jnp.asarray(np.asarray(p), jnp.float64), jnp.asarray(np.asarray(q), jnp.float64)
         run = jax.jit(lambda k: _ascend(objective_of(P, Q), P.shape[0], steps, lr, jnp.float64, k))
         eta, value = run(key)
         return GameSolution(np.asarray(eta), float(value), steps)

@@ -13,7 +13,22 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["GaussianFit", "MixtureGrid", "ParallelLines", "fit_isotropic_gaussian", "mixture_grid", "parallel_lines"]
+from divtools._core import backend as B
+from divtools._core.backend import jax, jnp
+from divtools.discrete import pmf
+from divtools.discrete.generators import GENERATORS
+
+_optax = B.lazy("optax")
+
+__all__ = [
+    "GaussianFit",
+    "MixtureGrid",
+    "ParallelLines",
+    "fit_isotropic_gaussian",
+    "gaussian_on_grid",
+    "mixture_grid",
+    "parallel_lines",
+]
 
 
 class ParallelLines(NamedTuple):
@@ -39,7 +54,7 @@ def parallel_lines(theta: float, n: int = 64) -> ParallelLines:
 
     Example:
       >>> import divtools
-      >>> from divtools.examples import parallel_lines
+      >>> from divtools.lectures.examples import parallel_lines
       >>> ex = parallel_lines(0.5, n=16)
       >>> round(divtools.wasserstein(ex.p, ex.q, ex.distance), 12), float(divtools.tv(ex.p, ex.q))
       (0.5, 1.0)
@@ -98,9 +113,9 @@ def mixture_grid(means=((-2.0, 0.0), (2.0, 0.0)), scale: float = 0.6, *, half_wi
     return MixtureGrid(axis, dens / dens.sum(), means, float(scale))
 
 
-def _gaussian_on_grid(axis, mean, log_scale):
-    import jax.numpy as jnp
-
+def gaussian_on_grid(axis, mean, log_scale):
+    """The masses of ``N(mean, exp(log_scale)^2 I)`` on the grid ``axis x axis`` (JAX,
+    differentiable in ``mean`` and ``log_scale``)."""
     gx = -((axis - mean[0]) ** 2) / (2 * jnp.exp(2 * log_scale))
     gy = -((axis - mean[1]) ** 2) / (2 * jnp.exp(2 * log_scale))
     logits = gx[:, None] + gy[None, :]
@@ -122,37 +137,32 @@ def fit_isotropic_gaussian(grid: MixtureGrid, divergence: str, *, init=((0.5, 0.
 
     Reference: CE 22-808, the figure of seed 001 (forward versus reverse KL).
     """
-    import jax
-    import jax.numpy as jnp
-    import optax
-
-    from divtools import exact
-
+    kl, js = GENERATORS["kl"], GENERATORS["js"]
     with jax.enable_x64(True):
         axis = jnp.asarray(grid.axis, dtype=jnp.float64)
         target = jnp.asarray(grid.target, dtype=jnp.float64)
         kx = jnp.exp(-((axis[:, None] - axis[None, :]) ** 2) / (2 * mmd_bandwidth**2))
 
     def loss(theta):
-        model = _gaussian_on_grid(axis, theta[:2], theta[2])
+        model = gaussian_on_grid(axis, theta[:2], theta[2])
         if divergence == "forward_kl":
-            return exact.kl(target.ravel(), model.ravel())
+            return pmf.divergence(target.ravel(), model.ravel(), kl)
         if divergence == "reverse_kl":
-            return exact.kl(model.ravel(), target.ravel())
+            return pmf.divergence(model.ravel(), target.ravel(), kl)
         if divergence == "js":
-            return exact.js(target.ravel(), model.ravel())
+            return pmf.divergence(target.ravel(), model.ravel(), js)
         if divergence == "mmd":
             d = target - model
             return jnp.sum((kx @ d @ kx) * d)
         raise ValueError(f"divergence: forward_kl, reverse_kl, js or mmd, got {divergence!r}")
 
-    opt = optax.adam(lr)
+    opt = _optax.adam(lr)
 
     def step(carry, _):
         theta, state = carry
         value, grad = jax.value_and_grad(loss)(theta)
         updates, state = opt.update(grad, state)
-        return (optax.apply_updates(theta, updates), state), value
+        return (_optax.apply_updates(theta, updates), state), value
 
     with jax.enable_x64(True):
         theta0 = jnp.array([init[0][0], init[0][1], np.log(init[1])], dtype=jnp.float64)

@@ -16,16 +16,21 @@ functions here. They share three design rules:
   ``floor``, ``minimum`` and ``maximum`` into one vectorised reduction, while a
   ``select`` splits the computation into several passes over memory (3-10x
   slower on the benchmark of ``bench/bench_exact.py``).
+* **One namespace.** Each function computes in the namespace of its arguments
+  (:func:`divtools._core.backend.namespace`): NumPy arrays by NumPy, JAX arrays
+  and tracers by ``jax.numpy``, with the same formulas and the same numbers to
+  a few ulps.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 
 import numpy as np
-import jax
-import jax.numpy as jnp
+
+from divtools._core.backend import bitcast, namespace, pinned
 
 __all__ = [
     "TAU",
@@ -120,14 +125,19 @@ def horner(coefficients, x):
     return acc
 
 
+_TINY: dict = {}
+
+
 def tiny(dtype) -> float:
     """The smallest normal number of a floating dtype.
 
     Not the smallest subnormal: XLA flushes subnormals to zero on CPU and GPU,
-    so a subnormal constant or input is 0 inside a kernel. Consequently
-    probabilities below ``tiny`` (2.2e-308 in float64) count as zero.
+    so a subnormal constant or input is 0 inside a compiled kernel.
     """
-    return float(np.finfo(dtype).tiny)
+    value = _TINY.get(dtype)
+    if value is None:
+        value = _TINY[dtype] = float(np.finfo(dtype).tiny)
+    return value
 
 
 def sanitize_ratio(a, b):
@@ -139,8 +149,9 @@ def sanitize_ratio(a, b):
     the affected terms by that mass (a change below ``1e-303`` absolute), or
     the caller reports the outcome as infinite.
     """
+    xp = namespace(a, b)
     floor = 32.0 * tiny(a.dtype)
-    return jnp.maximum(a, floor), jnp.maximum(b, floor)
+    return xp.maximum(a, floor), xp.maximum(b, floor)
 
 
 def step(x, threshold):
@@ -149,7 +160,7 @@ def step(x, threshold):
     ``floor(x + 1 - threshold)``: arithmetic rather than a comparison, so that it
     fuses with the surrounding kernel (see the module docstring).
     """
-    return jnp.floor(x + (1 - threshold))
+    return namespace(x).floor(x + (1 - threshold))
 
 
 def atanh_minus(s, a_s, b_s):
@@ -160,25 +171,30 @@ def atanh_minus(s, a_s, b_s):
     from ``a`` and ``b`` directly (near ``|s| = 1`` the value of ``s`` alone no
     longer determines ``atanh(s)`` accurately).
     """
+    xp = namespace(s, a_s, b_s)
     coefficients = atanh_minus_series(np.dtype(s.dtype).name)
     s2 = s * s
     series = s * s2 * horner(coefficients, s2)
-    closed = 0.5 * jnp.log(a_s / b_s) - s
-    w = step(jnp.abs(s), float(TAU))
+    closed = 0.5 * xp.log(a_s / b_s) - s
+    w = step(xp.abs(s), float(TAU))
     return w * closed + (1.0 - w) * series  # exactly one of the two: w is 0 or 1
 
 
 def log1p(x):
     """``log(1 + x)`` to a few ulps for ``x > -1``.
 
-    XLA's own ``log1p`` on CPU is off by up to ~120 ulps near ``x = -0.41``
-    (measured: 2.7e-14 relative), and Goldberg's ``log(u) x / (u - 1)`` is
-    undone by XLA's simplifier (``(1 + x) - 1 -> x``). Instead
-    ``log1p(x) = 2 atanh(s)`` with ``s = x / (2 + x)``, and ``atanh(s) - s``
-    from :func:`atanh_minus` (its series near 0, ``log(1 + x)/2 - s`` beyond).
+    NumPy's ``log1p`` is accurate. XLA's own ``log1p`` on CPU is off by up to
+    ~120 ulps near ``x = -0.41`` (measured: 2.7e-14 relative), and Goldberg's
+    ``log(u) x / (u - 1)`` is undone by XLA's simplifier (``(1 + x) - 1 -> x``);
+    so under JAX ``log1p(x) = 2 atanh(s)`` with ``s = x / (2 + x)``, and
+    ``atanh(s) - s`` from :func:`atanh_minus` (its series near 0,
+    ``log(1 + x)/2 - s`` beyond).
     """
+    xp = namespace(x)
+    if xp is np:
+        return np.log1p(x)
     s = x / (2.0 + x)
-    return 2.0 * (s + atanh_minus(s, 1.0 + x, jnp.ones_like(x)))
+    return 2.0 * (s + atanh_minus(s, 1.0 + x, xp.ones_like(x)))
 
 
 def js_terms(a, b, d):
@@ -189,14 +205,15 @@ def js_terms(a, b, d):
     :func:`js_series` for ``|sigma| < 1/2``; the closed form from ``a`` and ``b``
     otherwise, where its two logarithms cancel by at most a factor 3.7.
     """
+    xp = namespace(a, b, d)
     small = tiny(a.dtype)
-    m = jnp.maximum(a + b, small)
+    m = xp.maximum(a + b, small)
     sigma = d / m
     x = sigma * sigma
     series = 0.25 * m * x * horner(js_series(np.dtype(a.dtype).name), x)
     a_s, b_s = sanitize_ratio(a, b)
-    closed = 0.5 * (a * jnp.log(2.0 * a_s / m) + b * jnp.log(2.0 * b_s / m))
-    w = step(jnp.abs(sigma), float(JS_TAU))
+    closed = 0.5 * (a * xp.log(2.0 * a_s / m) + b * xp.log(2.0 * b_s / m))
+    w = step(xp.abs(sigma), float(JS_TAU))
     return w * closed + (1.0 - w) * series  # exactly one of the two: w is 0 or 1
 
 
@@ -213,13 +230,14 @@ def relative_entropy_terms(a, b, diff):
     ``a, b >= 0``. Values at the boundary: ``b`` when ``a = 0``; a large finite
     value when ``b = 0 < a`` (the caller reports ``inf``); 0 when both are 0.
     """
-    s = diff / jnp.maximum(a + b, tiny(a.dtype))
+    xp = namespace(a, b, diff)
+    s = diff / xp.maximum(a + b, tiny(a.dtype))
     a_s, b_s = sanitize_ratio(a, b)
     return diff * s + 2 * a * atanh_minus(s, a_s, b_s)
 
 
 # --------------------------------------------------------------------------
-# Error-free transformations for the exact normalisation (divtools.exact).
+# Error-free transformations for the exact normalisation (divtools.discrete).
 # Only additions, subtractions and bit masks: unlike Veltkamp's splitting they
 # stay exact if a compiler contracts a multiply and an add into an FMA.
 
@@ -228,39 +246,22 @@ def split_high(x):
     """``x`` with the low half of its significand cleared (26 of 53 bits kept).
 
     ``x - split_high(x)`` is exact, and the product of two such high parts,
-    or of a high part and any 27-bit number, is exact. NumPy or JAX arrays.
+    or of a high part and any 27-bit number, is exact.
     """
-    info = np.finfo(x.dtype)
+    dtype = np.dtype(x.dtype)
+    info = np.finfo(dtype)
     clear = (info.nmant + 1) // 2 + 1  # 27 for float64, 12 for float32
-    if isinstance(x, (np.ndarray, np.generic)):
-        int_type = np.int64 if info.bits == 64 else np.int32
-        bits = np.asarray(x).view(int_type) & int_type(~((1 << clear) - 1))
-        return bits.view(x.dtype)
-    int_type = jnp.int64 if info.bits == 64 else jnp.int32
-    mask = ~((1 << clear) - 1)
-    bits = jax.lax.bitcast_convert_type(x, int_type)
-    return jax.lax.bitcast_convert_type(bits & int_type(mask), x.dtype)
-
-
-def rounded(x):
-    """``x``, rounded once and for all.
-
-    XLA on the CPU contracts a product into a following addition (an FMA) and
-    may recompute a cheap value in every consumer, so the same ``a * b`` can be
-    rounded in one place and exact in another. Error-free transformations rely
-    on one consistent rounding; a ``where`` that cannot be simplified sits
-    between the product and its consumers and pins it.
-    """
-    if isinstance(x, (np.ndarray, np.generic, float)):
-        return x
-    return jnp.where(x == x, x, jnp.nan)  # x == x is False only for NaN: not foldable
+    int_type = np.int64 if info.bits == 64 else np.int32
+    xp = namespace(x)
+    bits = bitcast(x, int_type) & xp.asarray(~((1 << clear) - 1), dtype=int_type)
+    return bitcast(bits, dtype)
 
 
 def two_product(x, y):
     """``(h, l)`` with ``h = fl(x y)`` and ``h + l = x y`` up to ``2**-105 |x y|``."""
     xh, yh = split_high(x), split_high(y)
     xl, yl = x - xh, y - yh
-    h = rounded(x * y)
+    h = pinned(x * y)
     return h, ((xh * yh - h) + xh * yl + xl * yh) + xl * yl
 
 
@@ -288,24 +289,49 @@ def dd_div(a_hi, a_lo, b_hi, b_lo):
 def exact_sum(x):
     """``(hi, lo)``: the sum of ``x`` along the last axis as a double-word.
 
-    Rump, Ogita & Oishi's error-free extraction (SIAM J. Sci. Comput. 31,
-    2008): with ``sigma`` a power of two at least ``2 n max|x|``, the parts
-    ``t = (sigma + x) - sigma`` are multiples of ``ulp(sigma)`` whose sum is
-    exact in any order; the remainders ``x - t`` are exact and tiny. Two
-    extractions leave an error below ``n**2 eps**2 max|x|``.
+    NumPy rows are summed by :func:`math.fsum` (correctly rounded), the
+    remainder by a second ``fsum``. Otherwise Rump, Ogita & Oishi's error-free
+    extraction (SIAM J. Sci. Comput. 31, 2008): with ``sigma`` a power of two
+    at least ``2 n max|x|``, the parts ``t = (sigma + x) - sigma`` are multiples
+    of ``ulp(sigma)`` whose sum is exact in any order; the remainders ``x - t``
+    are exact and tiny. Two extractions leave an error below
+    ``n**2 eps**2 max|x|``.
     """
+    xp = namespace(x)
+    if xp is np and x.size <= 4096:
+        return _fsum_rows(x)
     n = x.shape[-1]
     log2n = int(np.ceil(np.log2(max(n, 2)))) + 1
     small = tiny(x.dtype)
-    x = rounded(x)  # else x = a * b may be contracted into sigma + x in one place only
+    x = pinned(x)  # else x = a * b may be contracted into sigma + x in one place only
 
     def extract(v):
-        m = jnp.maximum(jnp.max(jnp.abs(v), axis=-1, keepdims=True), small)
-        _, e = jnp.frexp(m)
-        sigma = jnp.ldexp(jnp.ones_like(m), e + log2n)
+        m = xp.maximum(xp.max(xp.abs(v), axis=-1, keepdims=True), small)
+        _, e = xp.frexp(m)
+        sigma = xp.ldexp(xp.ones_like(m), e + log2n)
         t = (sigma + v) - sigma
         return t.sum(-1), v - t
 
     s1, r = extract(x)
     s2, r = extract(r)
     return two_sum(s1, s2 + r.sum(-1))
+
+
+def _fsum_rows(x):
+    """Double-word row sums of a NumPy array by ``math.fsum``."""
+    dtype = x.dtype
+    rows = x.reshape(-1, x.shape[-1]).tolist() if x.ndim else [[float(x)]]
+    his, los = [], []
+    for row in rows:
+        try:
+            hi = float(dtype.type(math.fsum(row)))
+        except ValueError:  # inf - inf
+            hi = math.nan
+        his.append(hi)
+        if math.isfinite(hi):
+            row.append(-hi)
+            los.append(math.fsum(row))
+        else:
+            los.append(0.0)
+    shape = x.shape[:-1]
+    return (np.array(his, dtype).reshape(shape), np.array(los, dtype).reshape(shape))

@@ -18,11 +18,27 @@ integral diverges (a missing p-th moment) and ``inf`` is returned.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-from scipy import integrate, optimize, special
 
-from divtools._quadrature import QuadResult
+from divtools._core import backend as B
+from divtools._core.quadrature import QuadResult
+from divtools.distributions import closed_forms
+from divtools.distributions.families import (
+    Distribution,
+    check_parameters,
+    is_discrete,
+    recognise,
+    support_range,
+)
+from divtools.transport import line
+
+__all__ = ["wasserstein", "wasserstein_quantile"]
+
+integrate = B.lazy("scipy.integrate")
+optimize = B.lazy("scipy.optimize")
+special = B.scipy_special
 
 Z_MAX = 37.0
 
@@ -86,3 +102,44 @@ def wasserstein_quantile(dist_u, dist_v, p: float) -> QuadResult:
         return QuadResult(math.inf, math.inf, "quantile quadrature (diverges)")
     value = total ** (1.0 / p)
     return QuadResult(value, value * (error / max(total, 1e-300)) / p, "quantile quadrature")
+
+
+def wasserstein(P: Any, Q: Any, p: float) -> Any:
+    """``W_p`` between two distributions: closed forms, discrete supports (exact), or
+    the quantile integral (:func:`wasserstein_quantile`)."""
+    P_par, Q_par = recognise(P), recognise(Q)
+    for name, d in zip(("u_values", "v_values"), (P_par, Q_par)):
+        if d is not None:
+            check_parameters(name, d)
+    if P_par is not None and Q_par is not None:
+        fn = closed_forms.wasserstein_lookup(P_par, Q_par, p)
+        if fn is not None:
+            return fn()
+        if P_par.is_traced() or Q_par.is_traced():
+            raise TypeError(
+                f"u_values, v_values: no closed form for W_{p} between {type(P_par).__name__} "
+                f"and {type(Q_par).__name__}; the quantile integral needs concrete parameters"
+            )
+        shape = np.broadcast_shapes(P_par.batch_shape(), Q_par.batch_shape())
+        if shape:
+            out = np.empty(shape)
+            for idx in np.ndindex(shape):
+                out[idx] = wasserstein(_element(P_par, idx, shape), _element(Q_par, idx, shape), p)
+            return out
+    P_obj = P_par.scipy() if isinstance(P, Distribution) else P
+    Q_obj = Q_par.scipy() if isinstance(Q, Distribution) else Q
+    disc = [is_discrete(d) for d in (P_obj, Q_obj)]
+    if any(disc):
+        if not all(disc):
+            raise ValueError("u_values, v_values: give two discrete or two continuous "
+                             "distributions (use samples or pmf arrays to mix them)")
+        (a1, b1), (a2, b2) = support_range(P_obj), support_range(Q_obj)
+        k = np.arange(min(a1, a2), max(b1, b2) + 1, dtype=np.float64)
+        return line.wasserstein_1d(k, k, np.asarray(P_obj.pmf(k), np.float64),
+                                   np.asarray(Q_obj.pmf(k), np.float64), p=p)
+    return wasserstein_quantile(P_obj, Q_obj, p)
+
+
+def _element(d: Distribution, idx: tuple, shape: tuple) -> Distribution:
+    vals = [np.broadcast_to(np.asarray(v, np.float64), shape)[idx] for v in d.values()]
+    return type(d)(*[float(v) for v in vals])

@@ -33,17 +33,17 @@ All values in nats; NumPy in, NumPy float64 out; JAX in, JAX out.
 
 from __future__ import annotations
 
-import functools
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-from scipy import optimize
+from numpy.typing import ArrayLike
 
-from divtools import exact, generators
-from divtools.generators import Generator
+from divtools._core import backend as B
+from divtools.discrete import generators, pmf
+from divtools.discrete.generators import Generator
+
+optimize = B.lazy("scipy.optimize")
 
 __all__ = [
     "GibbsResult",
@@ -105,7 +105,7 @@ def conjugate(f, y):
     ``-f(0)``) below ``y = f'(0+)`` (-2 and -3): a valid but looser dual there.
 
     Example:
-      >>> import math, divtools.duality as d
+      >>> import math; from divtools import duality as d
       >>> abs(d.conjugate("kl", 0.5) - math.exp(-0.5)) < 1e-12
       True
     """
@@ -130,7 +130,7 @@ def biconjugate(f, t):
     ``f(0)`` shows up as a large finite value there.
 
     Example:
-      >>> import divtools, divtools.duality as d
+      >>> import divtools; from divtools import duality as d
       >>> g = divtools.GENERATORS["js"]
       >>> abs(d.biconjugate(g, 3.0) - float(g.f(3.0))) < 1e-12
       True
@@ -161,33 +161,30 @@ def optimal_critic(p, q, f="kl"):
     (possibly ``-inf``), where both are 0 it is ``f'(1)`` (irrelevant: weight 0).
 
     Example:
-      >>> import divtools.duality as d
+      >>> from divtools import duality as d
       >>> [float(v) for v in d.optimal_critic([0.5, 0.5], [0.25, 0.75], "pearson")]
       [2.0, -0.6666666666666667]
     """
     gen = _gen(f)
-    jax_in = isinstance(p, jax.Array) or isinstance(q, jax.Array)
-    exact.tv(p, q)  # validation, with the arguments' names
-    with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
-        P = jnp.asarray(p, dtype=None if jax_in else jnp.float64)
-        Q = jnp.asarray(q, dtype=None if jax_in else jnp.float64)
-        ratio = jnp.where(Q > 0, P / jnp.where(Q > 0, Q, 1.0), jnp.inf)
-        ratio = jnp.where((P == 0) & (Q == 0), 1.0, ratio)
-        f_prime_zero = _f_prime_at_zero(gen)
-        inner = jnp.where(ratio > 0, jnp.where(jnp.isinf(ratio), 1.0, ratio), 1.0)
+    A, P, Q = pmf.take_pmfs(("p", "q"), (p, q))
+    xp = A.evaluator.xp
+    with np.errstate(all="ignore"):
+        ratio = xp.where(Q > 0, P / xp.where(Q > 0, Q, 1.0), xp.inf)
+        ratio = xp.where((P == 0) & (Q == 0), 1.0, ratio)
+        inner = xp.where(ratio > 0, xp.where(xp.isinf(ratio), 1.0, ratio), 1.0)
         value = gen.f_prime(inner)
-        value = jnp.where(jnp.isinf(ratio), gen.f_prime_at_inf, value)
-        value = jnp.where(ratio == 0, f_prime_zero, value)
-        return value if jax_in else np.asarray(value, dtype=np.float64)
+        value = xp.where(xp.isinf(ratio), gen.f_prime_at_inf, value)
+        value = xp.where(ratio == 0, _f_prime_at_zero(gen), value)
+    return A.output(value)
 
 
 def _f_prime_at_zero(gen: Generator) -> float:
-    with np.errstate(all="ignore"), jax.enable_x64(True):
+    with np.errstate(all="ignore"):
         v = float(gen.f_prime(np.float64(0.0)))
     return -math.inf if math.isnan(v) else v
 
 
-def f_dual_value(T, p, q, f="kl"):
+def f_dual_value(T: ArrayLike, p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any:
     r"""``E_P[T] - E_Q[f*(T)]``: the f-divergence's variational lower bound at the critic ``T``.
 
     ``T`` holds the critic's values on the outcomes (same shape as ``p``).
@@ -197,7 +194,7 @@ def f_dual_value(T, p, q, f="kl"):
     whatever ``T`` is there (``0 * inf = 0``).
 
     Example:
-      >>> import divtools, divtools.duality as d
+      >>> import divtools; from divtools import duality as d
       >>> p, q = [0.5, 0.5], [0.25, 0.75]
       >>> T = d.optimal_critic(p, q, "kl")
       >>> abs(float(d.f_dual_value(T, p, q, "kl")) - float(divtools.kl(p, q))) < 1e-15
@@ -209,42 +206,28 @@ def f_dual_value(T, p, q, f="kl"):
     gen = _gen(f)
     if gen.conjugate is None:
         raise ValueError(f"f: {gen.name} has no conjugate in the table")
-    jax_in = any(isinstance(a, jax.Array) for a in (T, p, q))
-    exact.tv(p, q)
-    if not jax_in:
-        t_arr = np.asarray(T, dtype=np.float64)
-        if t_arr.shape != np.broadcast_shapes(t_arr.shape, np.shape(p)):
-            raise ValueError(f"T: shape {t_arr.shape} does not match p's {np.shape(p)}")
-        if np.isnan(t_arr).any():
+    A, P, Q = pmf.take_pmfs(("p", "q", "T"), (p, q, T))
+    T = A.values[2]
+    if A.evaluator is not B.TRACE:
+        host = np.asarray(T)
+        if host.shape != np.broadcast_shapes(host.shape, P.shape):
+            raise ValueError(f"T: shape {host.shape} does not match p's {P.shape}")
+        if np.isnan(host).any():
             raise ValueError("T: contains NaN")
-    if jax_in:
-        return _dual_kernel(gen)(T, p, q)
-    with jax.enable_x64(True):
-        args = (jnp.asarray(a, dtype=jnp.float64) for a in (T, p, q))
-        value = np.asarray(_dual_kernel_jit(gen)(*args), dtype=np.float64)
-        return value[()] if value.ndim == 0 else value
+    with np.errstate(all="ignore"):
+        return A.output(_dual_value(gen, T, P, Q))
 
 
-def _dual_kernel(gen: Generator):
+def _dual_value(gen: Generator, T: Any, P: Any, Q: Any) -> Any:
+    xp = B.namespace(T, P, Q)
     dom = gen.conjugate_domain
-
-    def kernel(T, P, Q):
-        inside = dom.contains(T) | jnp.isneginf(T) & (dom.low == -math.inf)
-        safe = jnp.where(inside & jnp.isfinite(T), T, _interior(dom))
-        fstar = gen.conjugate(safe)
-        # the limit of f* at the low end of its domain, where T* may sit (T = -inf)
-        fstar = jnp.where(jnp.isneginf(T), _conjugate_limit(gen), fstar)
-        fstar = jnp.where(inside, fstar, jnp.inf)
-        e_p = _expectation(P, T, -1)
-        e_q = _expectation(Q, fstar, -1)
-        return e_p - e_q
-
-    return kernel
-
-
-@functools.lru_cache(maxsize=None)
-def _dual_kernel_jit(gen: Generator):
-    return jax.jit(_dual_kernel(gen))
+    inside = dom.contains(T) | xp.isneginf(T) & (dom.low == -math.inf)
+    safe = xp.where(inside & xp.isfinite(T), T, _interior(dom))
+    fstar = gen.conjugate(safe)
+    # the limit of f* at the low end of its domain, where T* may sit (T = -inf)
+    fstar = xp.where(xp.isneginf(T), _conjugate_limit(gen), fstar)
+    fstar = xp.where(inside, fstar, xp.inf)
+    return _expectation(P, T, -1) - _expectation(Q, fstar, -1)
 
 
 def _interior(dom) -> float:
@@ -277,7 +260,7 @@ def density_ratio_from_classifier(c, *, prior: float = 0.5, logits: bool = False
     with ``logits=True``, ``c`` holds logits and ``r = ((1 - pi)/pi) exp(l)``.
 
     Example:
-      >>> import divtools.duality as d, divtools.games as g
+      >>> from divtools import duality as d, games as g
       >>> p, q = [0.5, 0.3, 0.2], [0.1, 0.6, 0.3]
       >>> [round(float(v), 12) for v in d.density_ratio_from_classifier(g.optimal_discriminator(p, q))]
       [5.0, 0.5, 0.666666666667]
@@ -289,75 +272,80 @@ def density_ratio_from_classifier(c, *, prior: float = 0.5, logits: bool = False
     if not 0.0 < prior < 1.0:
         raise ValueError(f"prior: must lie in (0, 1), got {prior}")
     odds = (1.0 - prior) / prior
+    A = B.take(("c",), (c,))
+    (c,) = A.values
+    xp = A.evaluator.xp
+    concrete = A.evaluator is not B.TRACE
     if logits:
-        if isinstance(c, jax.Array):
-            return odds * jnp.exp(c)
-        c = np.asarray(c, dtype=np.float64)
-        if np.isnan(c).any():
+        if concrete and np.isnan(np.asarray(c)).any():
             raise ValueError("c: logits contain NaN")
-        out = odds * np.exp(c)
-        return float(out) if out.ndim == 0 else out
-    if isinstance(c, jax.Array):
-        return odds * c / (1.0 - c)
-    c = np.asarray(c, dtype=np.float64)
-    if np.isnan(c).any() or (c < 0).any() or (c > 1).any():
-        raise ValueError("c: classifier outputs must lie in [0, 1]")
+        with np.errstate(over="ignore"):
+            return A.output(odds * xp.exp(c))
+    if concrete:
+        host = np.asarray(c)
+        if np.isnan(host).any() or (host < 0).any() or (host > 1).any():
+            raise ValueError("c: classifier outputs must lie in [0, 1]")
     with np.errstate(divide="ignore"):
-        out = (1.0 - prior) / prior * c / (1.0 - c)
-    return float(out[()]) if out.ndim == 0 else out
+        return A.output(odds * c / (1.0 - c))
 
 
 # --------------------------------------------------------------------------
 # The Gibbs variational principle.
 
 
-def _energy(E, name="energy"):
-    jax_in = isinstance(E, jax.Array)
-    if not jax_in:
-        E = np.asarray(E, dtype=np.float64)
-        if E.size == 0 or E.ndim == 0:
-            raise ValueError(f"{name}: expected a non-empty array of energies")
-        if np.isnan(E).any() or np.isposinf(E).any():
-            raise ValueError(f"{name}: NaN or +inf energies")
-    return E, jax_in
+def _energy(A: B.Arrays, E: Any, name: str = "energy") -> None:
+    if A.evaluator is B.TRACE:
+        return
+    host = np.asarray(E)
+    if host.size == 0 or host.ndim == 0:
+        raise ValueError(f"{name}: expected a non-empty array of energies")
+    if np.isnan(host).any() or np.isposinf(host).any():
+        raise ValueError(f"{name}: NaN or +inf energies")
 
 
-def log_partition(energy, *, axis: int = -1):
+def _logsumexp(E: Any, axis: int) -> Any:
+    xp = B.namespace(E)
+    return B.special(xp).logsumexp(E, axis=axis)
+
+
+def log_partition(energy: ArrayLike, *, axis: int = -1) -> Any:
     r"""``log sum_x exp(E(x))`` (``-inf`` energies are excluded outcomes)."""
-    E, jax_in = _energy(energy)
-    with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
-        value = jax.nn.logsumexp(jnp.asarray(E), axis=axis)
-        return value if jax_in else _np(value)
+    A = B.take(("energy",), (energy,))
+    (E,) = A.values
+    _energy(A, E)
+    return A.output(_logsumexp(E, axis))
 
 
-def gibbs_distribution(energy, *, axis: int = -1):
+def gibbs_distribution(energy: ArrayLike, *, axis: int = -1) -> Any:
     r"""``softmax(E)``, the maximiser of :func:`gibbs_objective`."""
-    E, jax_in = _energy(energy)
-    with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
-        value = jax.nn.softmax(jnp.asarray(E), axis=axis)
-        return value if jax_in else _np(value)
+    A = B.take(("energy",), (energy,))
+    (E,) = A.values
+    _energy(A, E)
+    xp = A.evaluator.xp
+    return A.output(xp.exp(E - xp.expand_dims(_logsumexp(E, axis), axis)))
 
 
-def gibbs_objective(q, energy, *, axis: int = -1):
+def gibbs_objective(q: ArrayLike, energy: ArrayLike, *, axis: int = -1) -> Any:
     r"""``E_q[E] + H(q)`` (nats), ``<= log sum exp(E)`` with equality iff ``q = softmax(E)``.
 
     Example:
-      >>> import numpy as np, divtools.duality as d
+      >>> import numpy as np; from divtools import duality as d
       >>> E = np.array([0.0, 1.0, 2.0])
       >>> abs(float(d.gibbs_objective(d.gibbs_distribution(E), E)) - float(d.log_partition(E))) < 1e-15
       True
     """
-    E, jax_in = _energy(energy)
-    jax_in = jax_in or isinstance(q, jax.Array)
-    if not jax_in:
-        exact.tv(q, q)  # validates q as a pmf
-    with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
-        Q = jnp.asarray(q, dtype=None if jax_in else jnp.float64)
-        Ej = jnp.asarray(E, dtype=None if jax_in else jnp.float64)
-        e_q = _expectation(Q, Ej, axis)
-        h = -jnp.sum(jax.scipy.special.xlogy(Q, Q), axis=axis)
-        value = e_q + h
-        return value if jax_in else _np(value)
+    A, Q, _ = pmf.take_pmfs(("q", "q", "energy"), (q, q, energy), axis=axis)
+    E = A.values[2]
+    _energy(A, E)
+    xp = A.evaluator.xp
+    E = xp.moveaxis(E, axis, -1) if axis not in (-1, E.ndim - 1) else E
+    h = -xp.sum(_xlogx(Q), axis=-1)
+    return A.output(_expectation(Q, E, -1) + h)
+
+
+def _xlogx(q: Any) -> Any:
+    xp = B.namespace(q)
+    return xp.where(q > 0, q * xp.log(xp.where(q > 0, q, 1.0)), 0.0)
 
 
 class GibbsResult(NamedTuple):
@@ -371,27 +359,18 @@ def ebm_log_likelihood(p_data, energy) -> GibbsResult:
     r"""Expected log-likelihood of an energy model ``p_E(x) = exp(E(x))/Z`` under ``p_data``:
     ``E_data[E] - log Z = min_q (E_data[E] - E_q[E] - H(q))``, the minimum at
     ``q = softmax(E)`` (the Gibbs principle; CSE6243 lecture 16, seed 003)."""
-    E, jax_in = _energy(energy)
-    jax_in = jax_in or isinstance(p_data, jax.Array)
-    if not jax_in:
-        exact.tv(p_data, p_data)  # validates p_data as a pmf
-    with jax.enable_x64(not jax_in or jax.config.jax_enable_x64):
-        P = jnp.asarray(p_data, dtype=None if jax_in else jnp.float64)
-        Ej = jnp.asarray(E, dtype=None if jax_in else jnp.float64)
-        e_data = _expectation(P, Ej, -1)
-        value = e_data - jax.nn.logsumexp(Ej, axis=-1)
-        q = jax.nn.softmax(Ej, axis=-1)
-        if jax_in:
-            return GibbsResult(value, q)
-        return GibbsResult(_np(value), _np(q))
+    A, P, _ = pmf.take_pmfs(("p_data", "p_data", "energy"), (p_data, p_data, energy))
+    E = A.values[2]
+    _energy(A, E)
+    xp = A.evaluator.xp
+    log_z = _logsumexp(E, -1)
+    value = _expectation(P, E, -1) - log_z
+    q = xp.exp(E - log_z[..., None])
+    return GibbsResult(A.output(value), A.output(q))
 
 
-def _expectation(w, values, axis):
+def _expectation(w: Any, values: Any, axis: int) -> Any:
     """``sum w * values`` with ``0 * anything = 0`` (infinite values where ``w = 0``)."""
+    xp = B.namespace(w, values)
     pos = w > 0
-    return jnp.sum(jnp.where(pos, w * jnp.where(pos, values, 0.0), 0.0), axis=axis)
-
-
-def _np(v):
-    v = np.asarray(v, dtype=np.float64)
-    return v[()] if v.ndim == 0 else v
+    return xp.sum(xp.where(pos, w * xp.where(pos, values, 0.0), 0.0), axis=axis)

@@ -37,16 +37,24 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import erf, erfc
 
-from divtools._numerics import log1p
-from divtools.distributions import Bernoulli, Categorical, Distribution, Exponential, Laplace, Normal, Uniform
+from divtools._core import backend as B
+from divtools._core.numerics import log1p
+from divtools.discrete import pmf
+from divtools.distributions.families import (
+    Bernoulli,
+    Categorical,
+    Distribution,
+    Exponential,
+    Laplace,
+    Normal,
+    Uniform,
+)
 
-__all__ = ["lookup", "normal_bhattacharyya", "normal_w1", "normal_w2"]
+__all__ = ["evaluate", "lookup", "normal_bhattacharyya", "normal_w1", "normal_w2", "wasserstein_lookup"]
 
 _SQRT2 = math.sqrt(2.0)
 _E2_SERIES = tuple(1.0 / math.factorial(k) for k in range(2, 23))  # x^2/2! + ... + x^22/22!
@@ -54,14 +62,15 @@ _E2_SERIES = tuple(1.0 / math.factorial(k) for k in range(2, 23))  # x^2/2! + ..
 
 def e2(x):
     """``e^x - 1 - x >= 0`` without cancellation: the series for ``|x| < 1``."""
-    small = jnp.abs(x) < 1.0
-    xs = jnp.where(small, x, 0.0)
-    acc = jnp.zeros_like(xs) + _E2_SERIES[-1]
+    xp = B.namespace(x)
+    small = xp.abs(x) < 1.0
+    xs = xp.where(small, x, 0.0)
+    acc = xp.zeros_like(xs) + _E2_SERIES[-1]
     for c in _E2_SERIES[-2::-1]:
         acc = acc * xs + c
     series = xs * xs * acc
-    xl = jnp.where(small, 1.0, x)
-    return jnp.where(small, series, jnp.expm1(xl) - xl)
+    xl = xp.where(small, 1.0, x)
+    return xp.where(small, series, xp.expm1(xl) - xl)
 
 
 def _log_ratio(s1, s2):
@@ -80,9 +89,10 @@ def normal_kl(m1, s1, m2, s2):
 
 
 def _normal_log_bc(m1, s1, m2, s2):
+    xp = B.namespace(m1, s1, m2, s2)
     rho = _log_ratio(s1, s2)
     d = m1 - m2
-    sh = jnp.sinh(0.5 * rho)
+    sh = xp.sinh(0.5 * rho)
     return -0.5 * log1p(2.0 * sh * sh) - d * d / (4.0 * (s1 * s1 + s2 * s2))
 
 
@@ -92,34 +102,31 @@ def normal_bhattacharyya(m1, s1, m2, s2):
 
 
 def normal_squared_hellinger(m1, s1, m2, s2):
-    return -2.0 * jnp.expm1(_normal_log_bc(m1, s1, m2, s2))
+    xp = B.namespace(m1, s1, m2, s2)
+    return -2.0 * xp.expm1(_normal_log_bc(m1, s1, m2, s2))
 
 
 def normal_pearson(m1, s1, m2, s2):
+    xp = B.namespace(m1, s1, m2, s2)
     rho = _log_ratio(s1, s2)
-    w = jnp.expm1(2.0 * rho)  # (s1/s2)^2 - 1
+    w = xp.expm1(2.0 * rho)  # (s1/s2)^2 - 1
     ok = w < 1.0  # s1^2 < 2 s2^2
-    w_ok = jnp.where(ok, w, 0.0)
+    w_ok = xp.where(ok, w, 0.0)
     d = m1 - m2
     # log(1 - w^2) = log1p(-w) + log1p(w), and log1p(w) = 2 rho exactly
-    log_one_minus_w2 = jnp.where(jnp.abs(w_ok) < 0.5, log1p(-w_ok * w_ok), log1p(-w_ok) + 2.0 * rho)
+    log_one_minus_w2 = xp.where(xp.abs(w_ok) < 0.5, log1p(-w_ok * w_ok), log1p(-w_ok) + 2.0 * rho)
     log_i = -0.5 * log_one_minus_w2 + d * d / (s2 * s2 * (1.0 - w_ok))
-    return jnp.where(ok, jnp.expm1(log_i), jnp.inf)
-
-
-@functools.lru_cache(maxsize=None)
-def _jit(fn):
-    """One compiled version per closed form (eager JAX costs ~1 ms of dispatch)."""
-    return jax.jit(fn)
+    return xp.where(ok, xp.expm1(log_i), xp.inf)
 
 
 @functools.lru_cache(maxsize=None)
 def normal_alpha(a: float):
     def alpha(m1, s1, m2, s2):
+        xp = B.namespace(m1, s1, m2, s2)
         u = 2.0 * _log_ratio(s1, s2)
-        scale2 = 1.0 + (1.0 - a) * jnp.expm1(u)  # s_a^2 / s2^2
+        scale2 = 1.0 + (1.0 - a) * xp.expm1(u)  # s_a^2 / s2^2
         ok = scale2 > 0
-        scale2_ok = jnp.where(ok, scale2, 1.0)
+        scale2_ok = xp.where(ok, scale2, 1.0)
         d = m1 - m2
         # log R, R = s_a^2 / (s1^(2(1-a)) s2^(2a)) = a e^(-(1-a)u) + (1-a) e^(au):
         # near u = 0 as log1p of the E2 terms (O(u^2), no cancellation); for a outside
@@ -129,14 +136,14 @@ def normal_alpha(a: float):
         w = a * e2(-(1.0 - a) * u) + (1.0 - a) * e2(a * u)
         log_r = log1p(w)
         if a > 1.0 or a < 0.0:
-            u_far = jnp.where(jnp.abs(u) > 1.0, u, 2.0)
+            u_far = xp.where(xp.abs(u) > 1.0, u, 2.0)
             if a > 1.0:
-                far = (a - 1.0) * u_far + log1p((1.0 - a) * jnp.expm1(u_far))
+                far = (a - 1.0) * u_far + log1p((1.0 - a) * xp.expm1(u_far))
             else:
-                far = a * u_far + log1p(a * jnp.expm1(-u_far))
-            log_r = jnp.where(jnp.abs(u) > 1.0, far, log_r)
+                far = a * u_far + log1p(a * xp.expm1(-u_far))
+            log_r = xp.where(xp.abs(u) > 1.0, far, log_r)
         log_i = -0.5 * log_r - a * (1.0 - a) * d * d / (2.0 * s2 * s2 * scale2_ok)
-        return jnp.where(ok, jnp.expm1(log_i) / (a * (a - 1.0)), jnp.inf)
+        return xp.where(ok, xp.expm1(log_i) / (a * (a - 1.0)), xp.inf)
 
     return alpha
 
@@ -147,60 +154,65 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(12)
 def _normal_mass(lo, h):
     """``Phi(lo + h) - Phi(lo)`` for ``h >= 0`` given as the width itself (not as
     ``hi - lo``, which would cancel), to a few ulps."""
+    xp = B.namespace(lo, h)
     hi = lo + h
     near = h <= 0.25
-    hn = jnp.where(near, h, 0.0)
-    t = lo[..., None] + 0.5 * hn[..., None] * (1.0 + jnp.asarray(_GL_X))
-    gl = 0.5 * hn * jnp.sum(jnp.asarray(_GL_W) * jnp.exp(-0.5 * t * t), axis=-1) / math.sqrt(2 * math.pi)
+    hn = xp.where(near, h, 0.0)
+    t = lo[..., None] + 0.5 * hn[..., None] * (1.0 + xp.asarray(_GL_X))
+    gl = 0.5 * hn * xp.sum(xp.asarray(_GL_W) * xp.exp(-0.5 * t * t), axis=-1) / math.sqrt(2 * math.pi)
     # far apart: erfc in the tail both lie in, erf when they straddle 0
-    right = 0.5 * (erfc(lo / _SQRT2) - erfc(hi / _SQRT2))
-    left = 0.5 * (erfc(-hi / _SQRT2) - erfc(-lo / _SQRT2))
-    straddle = 0.5 * (erf(hi / _SQRT2) - erf(lo / _SQRT2))
-    far = jnp.where(lo >= 0, right, jnp.where(hi <= 0, left, straddle))
-    return jnp.where(near, gl, far)
+    right = 0.5 * (B.special(xp).erfc(lo / _SQRT2) - B.special(xp).erfc(hi / _SQRT2))
+    left = 0.5 * (B.special(xp).erfc(-hi / _SQRT2) - B.special(xp).erfc(-lo / _SQRT2))
+    straddle = 0.5 * (B.special(xp).erf(hi / _SQRT2) - B.special(xp).erf(lo / _SQRT2))
+    far = xp.where(lo >= 0, right, xp.where(hi <= 0, left, straddle))
+    return xp.where(near, gl, far)
 
 
 def _cdf_gap(x, m1, s1, m2, s2):
     """``|Phi((x - m1)/s1) - Phi((x - m2)/s2)|`` with the two arguments' gap accurate."""
+    xp = B.namespace(x, m1, s1, m2)
     y = x - m2
     z2 = y / s2
     gap = (y * (s2 - s1) - s2 * (m1 - m2)) / (s1 * s2)  # z1 - z2
-    lo = jnp.minimum(z2, z2 + gap)
-    return _normal_mass(lo, jnp.abs(gap))
+    lo = xp.minimum(z2, z2 + gap)
+    return _normal_mass(lo, xp.abs(gap))
 
 
 def normal_tv(m1, s1, m2, s2):
+    xp = B.namespace(m1, s1, m2, s2)
     d = m1 - m2
     rho = _log_ratio(s1, s2)
-    A = -jnp.expm1(2.0 * rho)  # 1 - (s1/s2)^2
+    A = -xp.expm1(2.0 * rho)  # 1 - (s1/s2)^2
     equal = A == 0
-    # one crossing (equal scales): TV = erf(|d| / (2 sqrt(2) s))
-    single = erf(jnp.abs(d) / (2.0 * _SQRT2 * s1))
+    # one crossing (equal scales): TV = B.special(xp).erf(|d| / (2 sqrt(2) s))
+    single = B.special(xp).erf(xp.abs(d) / (2.0 * _SQRT2 * s1))
     # two crossings y = x - m2: A y^2 - 2 d y + d^2 + 2 rho s1^2 = 0
-    R = jnp.sqrt(d * d * (1.0 - A) + 2.0 * rho * (-A) * s1 * s1)
-    qq = d + jnp.where(d >= 0, 1.0, -1.0) * R
-    qq = jnp.where(qq == 0, 1.0, qq)  # only when d = R = 0, i.e. equal distributions
-    A_ok = jnp.where(equal, 1.0, A)
+    R = xp.sqrt(d * d * (1.0 - A) + 2.0 * rho * (-A) * s1 * s1)
+    qq = d + xp.where(d >= 0, 1.0, -1.0) * R
+    qq = xp.where(qq == 0, 1.0, qq)  # only when d = R = 0, i.e. equal distributions
+    A_ok = xp.where(equal, 1.0, A)
     y1 = qq / A_ok
     y2 = (d * d + 2.0 * rho * s1 * s1) / qq
     double = _cdf_gap(m2 + y1, m1, s1, m2, s2) + _cdf_gap(m2 + y2, m1, s1, m2, s2)
     same = (d == 0) & (rho == 0)
-    return jnp.where(same, 0.0, jnp.where(equal, single, jnp.minimum(double, 1.0)))
+    return xp.where(same, 0.0, xp.where(equal, single, xp.minimum(double, 1.0)))
 
 
 def normal_w2(m1, s1, m2, s2):
     """``W_2 = sqrt((m1 - m2)^2 + (s1 - s2)^2)``."""
-    return jnp.hypot(m1 - m2, s1 - s2)
+    xp = B.namespace(m1, s1, m2, s2)
+    return xp.hypot(m1 - m2, s1 - s2)
 
 
 def normal_w1(m1, s1, m2, s2):
     """``W_1 = E|Delta + s Z|``, the mean of a folded normal (``s = |s1 - s2|``)."""
+    xp = B.namespace(m1, s1, m2, s2)
     d = m1 - m2
-    s = jnp.abs(s1 - s2)
+    s = xp.abs(s1 - s2)
     pos = s > 0
-    s_ok = jnp.where(pos, s, 1.0)
-    folded = s_ok * math.sqrt(2 / math.pi) * jnp.exp(-0.5 * (d / s_ok) ** 2) + d * erf(d / (s_ok * _SQRT2))
-    return jnp.where(pos, folded, jnp.abs(d))
+    s_ok = xp.where(pos, s, 1.0)
+    folded = s_ok * math.sqrt(2 / math.pi) * xp.exp(-0.5 * (d / s_ok) ** 2) + d * B.special(xp).erf(d / (s_ok * _SQRT2))
+    return xp.where(pos, folded, xp.abs(d))
 
 
 # --------------------------------------------------------------------------
@@ -208,22 +220,25 @@ def normal_w1(m1, s1, m2, s2):
 
 
 def exponential_kl(s1, l1, s2, l2):
-    return jnp.where(l1 >= l2, e2(_log_ratio(s1, s2)) + (l1 - l2) / s2, jnp.inf)
+    xp = B.namespace(s1, l1, s2, l2)
+    return xp.where(l1 >= l2, e2(_log_ratio(s1, s2)) + (l1 - l2) / s2, xp.inf)
 
 
 def exponential_tv(s1, l1, s2, l2):
+    xp = B.namespace(s1, l1, s2, l2)
     # rates r = 1/s; densities cross at x* = log(r1/r2)/(r1 - r2) from the common loc
     r1, r2 = 1.0 / s1, 1.0 / s2
     dr = r1 - r2
     same = dr == 0
-    dr_ok = jnp.where(same, 1.0, dr)
+    dr_ok = xp.where(same, 1.0, dr)
     x = _log_ratio(r1, r2) / dr_ok
-    tv = jnp.exp(-r2 * x) * jnp.abs(jnp.expm1(-dr_ok * x))
-    return jnp.where(same, 0.0, tv)
+    tv = xp.exp(-r2 * x) * xp.abs(xp.expm1(-dr_ok * x))
+    return xp.where(same, 0.0, tv)
 
 
 def laplace_kl(m1, b1, m2, b2):
-    return e2(_log_ratio(b1, b2)) + (b1 / b2) * e2(-jnp.abs(m1 - m2) / b1)
+    xp = B.namespace(m1, b1, m2, b2)
+    return e2(_log_ratio(b1, b2)) + (b1 / b2) * e2(-xp.abs(m1 - m2) / b1)
 
 
 # --------------------------------------------------------------------------
@@ -275,61 +290,74 @@ def _parameter_function(P: Distribution, Q: Distribution, gen) -> Callable | Non
     return _TABLE.get((fam, key))
 
 
+def evaluate(fn: Callable, P: Distribution, Q: Distribution, **static) -> Any:
+    """``fn(*params of P, *params of Q)`` by the array rule: NumPy parameters by NumPy
+    (nothing compiled), JAX parameters as JAX (traced inline under ``jit``)."""
+    names = tuple(f"{side}.{k}" for side, d in (("p", P), ("q", Q)) for k in d.params)
+    A = B.take(names, (*P.values(), *Q.values()))
+    if A.evaluator is B.NUMPY:
+        with np.errstate(all="ignore"):  # unselected branches of a where may overflow
+            return A.output(fn(*A.values, **static))
+    return A.output(A.run(fn, *A.values, **static))
+
+
 def lookup(P: Distribution, Q: Distribution, gen) -> Callable | None:
     """``() -> value`` computing ``D_f(P || Q)`` in closed form, or None.
 
-    The value is a JAX array (the caller converts), computed from the
-    parameters as JAX arrays; for uniforms, Bernoullis and categoricals it is
-    the pmf divergence of the exact core.
+    The value follows the array rule of the parameters (NumPy parameters give
+    NumPy values); for uniforms, Bernoullis and categoricals it is the pmf
+    divergence of the exact core.
     """
     if type(P) is not type(Q):
         return None
-    if isinstance(P, (Uniform, Bernoulli, Categorical)):
-        return lambda: _discrete_cells(P, Q, gen)
+    if isinstance(P, Categorical):
+        return lambda: pmf.divergence(P.probs, Q.probs, gen)
+    if isinstance(P, Bernoulli):
+        return lambda: evaluate(_bernoulli, P, Q, gen=gen)
+    if isinstance(P, Uniform):
+        return lambda: _uniform_cells(P, Q, gen)
     fn = _parameter_function(P, Q, gen)
     if fn is None and isinstance(P, Exponential) and _key(gen) == "tv":
         if not P.is_traced() and not Q.is_traced() and np.all(np.asarray(P.loc) == np.asarray(Q.loc)):
             fn = exponential_tv
     if fn is None:
         return None
-    return lambda: _jit(fn)(*_params(P), *_params(Q))
+    return lambda: evaluate(fn, P, Q)
 
 
-def _params(d: Distribution):
-    # NumPy parameters go to the compiled closed forms as they are (no eager
-    # device_put per parameter); JAX arrays and tracers pass through
-    return tuple(v if isinstance(v, jax.Array) else np.asarray(v, dtype=np.float64)
-                 for v in d.values())
+def _bernoulli(p1, p2, *, gen):
+    """Bernoullis are pmfs on two outcomes: the table's kernels on ``(p, 1 - p)``."""
+    xp = B.namespace(p1, p2)
+    p1, p2 = xp.broadcast_arrays(p1, p2)
+    d = p1 - p2
+    value = gen.terms(p1, p2, d) + gen.terms(1.0 - p1, 1.0 - p2, -d)
+    if gen.infinite_when_q_zero:
+        value = xp.where(((p2 == 0) & (p1 > 0)) | ((p2 == 1) & (p1 < 1)), xp.inf, value)
+    if gen.infinite_when_p_zero:
+        value = xp.where(((p1 == 0) & (p2 > 0)) | ((p1 == 1) & (p2 < 1)), xp.inf, value)
+    return value
 
 
-def _discrete_cells(P, Q, gen):
-    """Uniforms: the cells between the four ends carry constant density ratios, so
-    the divergence is the pmf divergence of the cell masses. Bernoullis and
-    categoricals are pmfs."""
-    from divtools import exact
-
-    if isinstance(P, Categorical):
-        return exact.f_divergence(jnp.asarray(P.probs), jnp.asarray(Q.probs), gen)
-    if isinstance(P, Bernoulli):
-        p1, p2 = jnp.asarray(P.p), jnp.asarray(Q.p)
-        p1, p2 = jnp.broadcast_arrays(p1, p2)
-        d = p1 - p2
-        value = gen.terms(p1, p2, d) + gen.terms(1.0 - p1, 1.0 - p2, -d)
-        if gen.infinite_when_q_zero:
-            value = jnp.where(((p2 == 0) & (p1 > 0)) | ((p2 == 1) & (p1 < 1)), jnp.inf, value)
-        if gen.infinite_when_p_zero:
-            value = jnp.where(((p1 == 0) & (p2 > 0)) | ((p1 == 1) & (p2 < 1)), jnp.inf, value)
-        return value
-    a1, b1, a2, b2 = (jnp.asarray(v) for v in (P.low, P.high, Q.low, Q.high))
-    a1, b1, a2, b2 = jnp.broadcast_arrays(a1, b1, a2, b2)
-    ends = jnp.sort(jnp.stack([a1, b1, a2, b2], axis=-1), axis=-1)
+def _cell_masses(a1, b1, a2, b2):
+    xp = B.namespace(a1, b1, a2, b2)
+    a1, b1, a2, b2 = xp.broadcast_arrays(a1, b1, a2, b2)
+    ends = xp.sort(xp.stack([a1, b1, a2, b2], axis=-1), axis=-1)
     lo, hi = ends[..., :-1], ends[..., 1:]
 
     def mass(a, b):
-        width = jnp.clip(jnp.minimum(hi, b[..., None]) - jnp.maximum(lo, a[..., None]), 0.0, None)
+        width = xp.clip(xp.minimum(hi, b[..., None]) - xp.maximum(lo, a[..., None]), 0.0, None)
         return width / (b - a)[..., None]
 
-    return exact.f_divergence(mass(a1, b1), mass(a2, b2), gen, normalize=True)
+    return mass(a1, b1), mass(a2, b2)
+
+
+def _uniform_cells(P: Uniform, Q: Uniform, gen):
+    """Uniforms: the cells between the four ends carry constant density ratios, so
+    the divergence is the pmf divergence of the cell masses."""
+    names = ("p.low", "p.high", "q.low", "q.high")
+    A = B.take(names, (P.low, P.high, Q.low, Q.high))
+    mp, mq = _cell_masses(*A.values)
+    return pmf.divergence(mp, mq, gen, normalize=True)
 
 
 # --------------------------------------------------------------------------
@@ -338,29 +366,33 @@ def _discrete_cells(P, Q, gen):
 
 def _laplace_w1(m1, b1, m2, b2):
     """``E|c + d L|`` for a standard Laplace ``L``: ``|c| + d exp(-|c|/d)``."""
-    c, d = m1 - m2, jnp.abs(b1 - b2)
+    xp = B.namespace(m1, b1, m2, b2)
+    c, d = m1 - m2, xp.abs(b1 - b2)
     pos = d > 0
-    d_ok = jnp.where(pos, d, 1.0)
-    return jnp.where(pos, jnp.abs(c) + d_ok * jnp.exp(-jnp.abs(c) / d_ok), jnp.abs(c))
+    d_ok = xp.where(pos, d, 1.0)
+    return xp.where(pos, xp.abs(c) + d_ok * xp.exp(-xp.abs(c) / d_ok), xp.abs(c))
 
 
 def _laplace_w2(m1, b1, m2, b2):
-    return jnp.hypot(m1 - m2, _SQRT2 * (b1 - b2))  # Var L = 2
+    xp = B.namespace(m1, b1, m2, b2)
+    return xp.hypot(m1 - m2, _SQRT2 * (b1 - b2))  # Var L = 2
 
 
 def _exponential_w2(s1, l1, s2, l2):
+    xp = B.namespace(s1, l1, s2, l2)
     c, d = l1 - l2, s1 - s2  # E (c + d X)^2 = (c + d)^2 + d^2 for X ~ Exp(1)
-    return jnp.hypot(c + d, d)
+    return xp.hypot(c + d, d)
 
 
 def _exponential_w1(s1, l1, s2, l2):
     """``E|c + d X|``, ``X ~ Exp(1)``: ``|c + d|`` when ``c d >= 0``, else
     ``2|d| exp(c/d) - sign(d) (c + d)`` (the kink at ``X = -c/d``)."""
+    xp = B.namespace(s1, l1, s2, l2)
     c, d = l1 - l2, s1 - s2
     same = c * d >= 0
-    d_ok = jnp.where(same, 1.0, d)
-    kinked = 2.0 * jnp.abs(d_ok) * jnp.exp(c / d_ok) - jnp.sign(d_ok) * (c + d)
-    return jnp.where(same, jnp.abs(c + d), kinked)
+    d_ok = xp.where(same, 1.0, d)
+    kinked = 2.0 * xp.abs(d_ok) * xp.exp(c / d_ok) - xp.sign(d_ok) * (c + d)
+    return xp.where(same, xp.abs(c + d), kinked)
 
 
 _W_TABLE = {
@@ -372,7 +404,6 @@ _W_TABLE = {
     (Exponential, 2.0): _exponential_w2,
 }
 _SCALE = {Normal: "scale", Laplace: "scale", Exponential: "scale"}
-_LOC = {Normal: "loc", Laplace: "loc", Exponential: "loc"}
 
 
 def wasserstein_lookup(P: Distribution, Q: Distribution, p: float) -> Callable | None:
@@ -387,42 +418,46 @@ def wasserstein_lookup(P: Distribution, Q: Distribution, p: float) -> Callable |
         return None
     fam = type(P)
     if fam is Uniform:
-        return lambda: _uniform_wp_jit(*_params(P), *_params(Q), p)
+        return lambda: evaluate(_uniform_wp, P, Q, p=p)
     fn = _W_TABLE.get((fam, p))
     if fn is not None:
-        return lambda: _jit(fn)(*_params(P), *_params(Q))
+        return lambda: evaluate(fn, P, Q)
     if P.is_traced() or Q.is_traced():
         return None
     s1, s2 = np.asarray(getattr(P, _SCALE[fam])), np.asarray(getattr(Q, _SCALE[fam]))
     if np.all(s1 == s2):
-        loc = _LOC[fam]
-        return lambda: jnp.abs(jnp.asarray(getattr(P, loc)) - jnp.asarray(getattr(Q, loc))
-                               + 0.0 * jnp.asarray(s1))
+        return lambda: evaluate(_LOC_SHIFT[fam], P, Q)
     return None
 
 
-def _uniform_wp(a1, b1, a2, b2, p):
+def _shift(l1, s1, l2, s2):
+    """``W_p = |l1 - l2|`` for every ``p`` between shifts of one distribution."""
+    return B.namespace(l1, s1, l2, s2).abs(l1 - l2) + 0.0 * s1
+
+
+_LOC_SHIFT = {
+    Normal: _shift,
+    Laplace: _shift,
+    Exponential: lambda s1, l1, s2, l2: _shift(l1, s1, l2, s2),
+}
+
+
+def _uniform_wp(a1, b1, a2, b2, *, p):
+    xp = B.namespace(a1, b1, a2, b2)
     a, b = a1 - a2, (b1 - a1) - (b2 - a2)
     end = a + b
     if math.isinf(p):
-        return jnp.maximum(jnp.abs(a), jnp.abs(end))
+        return xp.maximum(xp.abs(a), xp.abs(end))
     same = a * end >= 0  # no sign change on [0, 1]: |a + b t|^p has no kink
-    big = jnp.maximum(jnp.abs(a), jnp.abs(end))
-    nb = jnp.abs(b)
+    big = xp.maximum(xp.abs(a), xp.abs(end))
+    nb = xp.abs(b)
     moving = nb > 0
-    nb_ok, big_ok = jnp.where(moving, nb, 1.0), jnp.where(moving, big, 1.0)
+    nb_ok, big_ok = xp.where(moving, nb, 1.0), xp.where(moving, big, 1.0)
     # same sign: (big^(p+1) - small^(p+1)) / ((p+1)|b|), small = big - |b|, i.e.
     # big^p (1 - r^(p+1)) / ((p+1)(1 - r)) with 1 - r = |b|/big: no cancellation
-    ratio = -jnp.expm1((p + 1.0) * log1p(-jnp.minimum(nb_ok / big_ok, 1.0))) * big_ok / nb_ok
-    same_val = big ** p * jnp.where(moving, ratio, p + 1.0) / (p + 1.0)
+    ratio = -xp.expm1((p + 1.0) * log1p(-xp.minimum(nb_ok / big_ok, 1.0))) * big_ok / nb_ok
+    same_val = big ** p * xp.where(moving, ratio, p + 1.0) / (p + 1.0)
     b_ok = nb_ok
-    kinked = (jnp.abs(a) ** (p + 1.0) + jnp.abs(end) ** (p + 1.0)) / ((p + 1.0) * b_ok)
-    wpp = jnp.where(same, same_val, kinked)
+    kinked = (xp.abs(a) ** (p + 1.0) + xp.abs(end) ** (p + 1.0)) / ((p + 1.0) * b_ok)
+    wpp = xp.where(same, same_val, kinked)
     return wpp ** (1.0 / p)
-
-
-_uniform_wp_jit = jax.jit(_uniform_wp, static_argnums=4)
-
-
-def available(P, Q, gen) -> bool:
-    return lookup(P, Q, gen) is not None

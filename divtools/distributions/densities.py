@@ -55,20 +55,28 @@ QUADPACK.
 
 from __future__ import annotations
 
-import functools
 import math
+from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-from scipy import special
 
-from divtools import _quadrature as quad
-from divtools import closed_forms
-from divtools.distributions import Distribution, check_parameters, is_distribution, recognise
-from divtools.generators import Generator
+from divtools._core import backend as B
+from divtools._core import quadrature as quad
+from divtools.discrete import pmf
+from divtools.discrete.generators import BHATTACHARYYA_COEFFICIENT, GENERATORS, Generator
+from divtools.distributions import closed_forms
+from divtools.distributions.families import (
+    Categorical,
+    Distribution,
+    Normal,
+    check_parameters,
+    is_discrete,
+    is_distribution,
+    recognise,
+    support_range,
+)
 
-__all__ = ["bhattacharyya", "divergence", "is_distribution"]
+__all__ = ["bhattacharyya", "divergence"]
 
 RTOL = 1e-13
 _MASS_RTOL = 1e-10
@@ -96,7 +104,7 @@ def divergence(P, Q, gen: Generator, log_base, names=("p", "q")):
     if P_par is not None and Q_par is not None:
         fn = closed_forms.lookup(P_par, Q_par, gen)
         if fn is not None:
-            return _closed(fn, (P_par, Q_par), log_base)
+            return _scaled_by_base(fn(), log_base)
         if P_par.is_traced() or Q_par.is_traced():
             raise TypeError(
                 f"{names[0]}, {names[1]}: no closed form for {gen.name} between "
@@ -112,14 +120,12 @@ def divergence(P, Q, gen: Generator, log_base, names=("p", "q")):
 def bhattacharyya(P, Q, log_base):
     """``-log int sqrt(p q)``: closed form for Gaussians, else from ``H^2`` (or
     ``BC`` itself when ``H^2 >= 1``, where ``1 - H^2/2`` would cancel)."""
-    from divtools.generators import BHATTACHARYYA_COEFFICIENT, GENERATORS
-
     P_par, Q_par = recognise(P), recognise(Q)
-    if type(P_par).__name__ == "Normal" and type(Q_par).__name__ == "Normal":
+    if isinstance(P_par, Normal) and isinstance(Q_par, Normal):
         for name, d in zip("pq", (P_par, Q_par)):
             check_parameters(name, d)
-        return _closed(lambda: closed_forms._jit(closed_forms.normal_bhattacharyya)(
-            *closed_forms._params(P_par), *closed_forms._params(Q_par)), (P_par, Q_par), log_base)
+        value = closed_forms.evaluate(closed_forms.normal_bhattacharyya, P_par, Q_par)
+        return _scaled_by_base(value, log_base)
     h2 = divergence(P, Q, GENERATORS["squared_hellinger"], None)
     if np.all(np.asarray(h2) < 1.0):
         value = -np.log1p(-0.5 * np.asarray(h2, dtype=np.float64))
@@ -151,18 +157,11 @@ def _concrete(d, parsed):
     return _Fast(frozen, parsed.logpdf_numpy)
 
 
-def _is_categorical(d) -> bool:
-    return type(d).__name__ == "Categorical"
-
-
-def _closed(fn, dists, log_base):
-    if any(d.is_jax() or d.is_traced() for d in dists):
-        value = fn()
-        return value if log_base is None else value / log_base
-    with jax.enable_x64(True):
-        value = np.asarray(fn(), dtype=np.float64)
-    value = value if log_base is None else value / log_base
-    return value[()] if value.ndim == 0 else value
+def _scaled_by_base(value: Any, log_base: float | None) -> Any:
+    if log_base is None:
+        return value
+    value = value / log_base
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
 
 
 def _elementwise(P, Q, shape, gen, log_base, names):
@@ -176,14 +175,8 @@ def _elementwise(P, Q, shape, gen, log_base, names):
     return out
 
 
-def _is_discrete(d) -> bool:
-    if isinstance(d, Distribution):
-        return d.discrete
-    return hasattr(d, "pmf") and not hasattr(d, "pdf")
-
-
 def _numerical(P, Q, gen, log_base, names):
-    dp, dq = _is_discrete(P), _is_discrete(Q)
+    dp, dq = is_discrete(P), is_discrete(Q)
     if dp != dq:  # mutually singular: all of P where q = 0 and all of Q where p = 0
         value = gen.f_prime_at_inf + gen.f_at_zero
         return _scaled(value, log_base)
@@ -201,50 +194,18 @@ def _scaled(value, log_base):
 # Discrete distributions.
 
 
-_TAIL = 1e-40
-
-
-@np.errstate(all="ignore")
-def _tail_end(d, lo_side: bool) -> float:
-    """An integer beyond which ``d`` holds less than ``1e-40``: from ``ppf``/``isf``,
-    or (where scipy's inverse returns NaN or inf that far out) by doubling from the
-    median until ``cdf``/``sf`` drops below it."""
-    x = float(d.ppf(_TAIL) if lo_side else d.isf(_TAIL))
-    if math.isfinite(x):
-        return x
-    mid, step = float(d.median()), 1.0
-    tail = d.cdf if lo_side else d.sf
-    while step < 2.0**60:
-        x = mid - step if lo_side else mid + step
-        if float(tail(x)) < _TAIL:
-            return x
-        step *= 2.0
-    raise ValueError("p, q: a tail of the distribution does not reach 1e-40 within 2^60")
-
-
-def _range(d) -> tuple[int, int]:
-    lo, hi = (float(v) for v in d.support())
-    if not math.isfinite(lo):
-        lo = _tail_end(d, True)
-    if not math.isfinite(hi):
-        hi = _tail_end(d, False)
-    return int(math.floor(lo)), int(math.ceil(hi))
-
-
 def _discrete(P, Q, gen, log_base):
-    from divtools import exact
-
-    if _is_categorical(P) or _is_categorical(Q):
-        if not (_is_categorical(P) and _is_categorical(Q)):
+    if isinstance(P, Categorical) or isinstance(Q, Categorical):
+        if not (isinstance(P, Categorical) and isinstance(Q, Categorical)):
             raise TypeError("p, q: a Categorical compares with a Categorical only")
-        return _scaled(exact.f_divergence(P.probs, Q.probs, gen), log_base)
-    (a1, b1), (a2, b2) = _range(P), _range(Q)
+        return _scaled(pmf.divergence(P.probs, Q.probs, gen), log_base)
+    (a1, b1), (a2, b2) = support_range(P), support_range(Q)
     lo, hi = min(a1, a2), max(b1, b2)
     if hi - lo > 10**7:
         raise ValueError("p, q: the supports span more than 10^7 points; pass pmf arrays instead")
     k = np.arange(lo, hi + 1)
     p, q = np.asarray(P.pmf(k), np.float64), np.asarray(Q.pmf(k), np.float64)
-    value = exact.f_divergence(p, q, gen, normalize=True)
+    value = pmf.divergence(p, q, gen, normalize=True)
     return _scaled(value, log_base)
 
 
@@ -252,60 +213,54 @@ def _discrete(P, Q, gen, log_base):
 # Quadrature.
 
 
-@functools.lru_cache(maxsize=None)
-def _integrand_jit(gen: Generator):
+def _integrand(gen: Generator, lp: np.ndarray, lq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``q f~(p/q)`` from ``log p`` and ``log q`` (NumPy), and its sensitivity to the
+    rounding of the logs.
+
+    The densities are scaled so that the larger is 1 (``a``, ``b`` with ``d = a - b``
+    from ``expm1``) and the table's kernels applied; where ``|log(p/q)| > 30`` the
+    generator's ``log_terms`` take over. A ``logpdf`` is typically good to a few ulps
+    of its magnitude, so ``4 eps |log|`` is budgeted for each log, times the partial
+    derivatives ``d g / d log p = p (f'(t) - f'(1))`` and
+    ``d g / d log q = q (f(t) - t f'(t) + f'(1))`` (:func:`divtools.discrete.pmf.partials`).
+    """
     c1 = gen.f_prime_at_one if gen.standardized else 0.0
     at_inf = gen.f_prime_at_inf - c1  # q = 0 < p: p (f'(inf) - f'(1))
     at_zero = gen.f_at_zero + c1  # p = 0 < q: q (f(0) + f'(1))
-
-    def value_fn(lp, lq):
-        zp, zq = lp == -jnp.inf, lq == -jnp.inf
-        lp0, lq0 = jnp.where(zp, 0.0, lp), jnp.where(zq, 0.0, lq)
-        delta = jnp.where(zp | zq, 0.0, lp0 - lq0)
-        m = jnp.maximum(lp0, lq0)
-        small = jnp.exp(-jnp.abs(delta))
-        gap = -jnp.expm1(-jnp.abs(delta))
+    with np.errstate(all="ignore"):
+        zp, zq = lp == -np.inf, lq == -np.inf
+        lp0, lq0 = np.where(zp, 0.0, lp), np.where(zq, 0.0, lq)
+        delta = np.where(zp | zq, 0.0, lp0 - lq0)
+        m = np.maximum(lp0, lq0)
+        small = np.exp(-np.abs(delta))
+        gap = -np.expm1(-np.abs(delta))
         pos = delta >= 0
-        a = jnp.where(pos, 1.0, small)
-        b = jnp.where(pos, small, 1.0)
-        d = jnp.where(pos, gap, -gap)
-        value = jnp.exp(m) * gen.terms(a, b, d)
-        far = jnp.abs(delta) > _LOG_SWITCH
+        a = np.where(pos, 1.0, small)
+        b = np.where(pos, small, 1.0)
+        d = np.where(pos, gap, -gap)
+        scale = np.exp(m)
+        value = scale * gen.terms(a, b, d)
+        far = np.abs(delta) > _LOG_SWITCH
         if gen.log_terms is not None:
-            value = jnp.where(far, gen.log_terms(jnp.where(far, lp0, 0.0), jnp.where(far, lq0, 0.0)),
-                              value)
+            if far.any():
+                value = np.where(far, gen.log_terms(np.where(far, lp0, 0.0), np.where(far, lq0, 0.0)), value)
         else:
-            beyond = jnp.abs(delta) > 700.0
+            beyond = np.abs(delta) > 700.0
             if math.isinf(at_inf):
-                value = jnp.where(beyond & pos, jnp.inf, value)
+                value = np.where(beyond & pos, np.inf, value)
             if math.isinf(at_zero):
-                value = jnp.where(beyond & ~pos, jnp.inf, value)
+                value = np.where(beyond & ~pos, np.inf, value)
         # A log density of -inf from overflow (far tails) is a zero density too; the
         # infinite boundary values apply only where the other density is positive.
-        p, q = jnp.exp(lp0), jnp.exp(lq0)
-        q_zero = jnp.where(p > 0, jnp.inf, 0.0) if math.isinf(at_inf) else p * at_inf
-        p_zero = jnp.where(q > 0, jnp.inf, 0.0) if math.isinf(at_zero) else q * at_zero
-        return jnp.where(zq, jnp.where(zp, 0.0, q_zero), jnp.where(zp, p_zero, value))
-
-    def fn(lp, lq):
-        # sensitivity to the rounding of log p and log q (a logpdf is typically good
-        # to a few ulps of its magnitude: 4 eps |log| each is budgeted), with the
-        # partial derivatives dg/dlog p, dg/dlog q by forward-mode differentiation
-        # (forward mode: an unselected branch of a where cannot poison the tangent)
-        ones = jnp.ones_like(lp)
-        value, d_lp = jax.jvp(lambda u: value_fn(u, lq), (lp,), (ones,))
-        _, d_lq = jax.jvp(lambda v: value_fn(lp, v), (lq,), (ones,))
-        finite = jnp.isfinite(lp) & jnp.isfinite(lq)
-        lp0, lq0 = jnp.where(finite, lp, 0.0), jnp.where(finite, lq, 0.0)
-        eps = 4.0 * jnp.finfo(lp0.dtype).eps
-        cond = eps * (jnp.abs(lp0) * jnp.abs(d_lp) + jnp.abs(lq0) * jnp.abs(d_lq))
-        cond = jnp.where(~finite | ~jnp.isfinite(cond), 0.0, cond)
-        return value, cond
-
-    return jax.jit(fn)
-
-
-_CHUNK = 4096  # one compiled shape per generator
+        p, q = np.exp(lp0), np.exp(lq0)
+        q_zero = np.where(p > 0, np.inf, 0.0) if math.isinf(at_inf) else p * at_inf
+        p_zero = np.where(q > 0, np.inf, 0.0) if math.isinf(at_zero) else q * at_zero
+        value = np.where(zq, np.where(zp, 0.0, q_zero), np.where(zp, p_zero, value))
+        ga, gb = pmf.partials(gen, a, b)
+        cond = 4.0 * np.finfo(np.float64).eps * (np.abs(lp0) * scale * a * np.abs(ga)
+                                                 + np.abs(lq0) * scale * b * np.abs(gb))
+        finite = np.isfinite(lp) & np.isfinite(lq) & np.isfinite(cond)
+        return value, np.where(finite, cond, 0.0)
 
 
 class _Pair:
@@ -314,7 +269,6 @@ class _Pair:
     def __init__(self, P, Q, gen):
         self.P, self.Q, self.gen = P, Q, gen
         self.supports = (_support(P), _support(Q))
-        self.terms = _integrand_jit(gen)
 
     @staticmethod
     @np.errstate(all="ignore")
@@ -339,17 +293,7 @@ class _Pair:
         return tuple(out)
 
     def integrand(self, lp, lq):
-        n = lp.size
-        size = -(-n // _CHUNK) * _CHUNK
-        pad = lambda v: np.concatenate([v, np.full(size - n, -np.inf)])  # noqa: E731
-        lp, lq = pad(lp), pad(lq)
-        outs, conds = [], []
-        with jax.enable_x64(True):
-            for i in range(0, size, _CHUNK):
-                out, cond = self.terms(lp[i:i + _CHUNK], lq[i:i + _CHUNK])
-                outs.append(np.asarray(out))
-                conds.append(np.asarray(cond))
-        return np.concatenate(outs)[:n], np.concatenate(conds)[:n]
+        return _integrand(self.gen, lp, lq)
 
     def rows(self, x):
         lp, lq = self.logs(x)
@@ -377,9 +321,10 @@ def _quantiles(d) -> np.ndarray:
     if not hasattr(d, "ppf"):
         return np.array([])
     with np.errstate(all="ignore"):
-        left = np.asarray(d.ppf(special.ndtr(_Z[_Z <= 0])), dtype=np.float64)
-        right = np.asarray(d.isf(special.ndtr(-_Z[_Z > 0])) if hasattr(d, "isf")
-                           else d.ppf(special.ndtr(_Z[_Z > 0])), dtype=np.float64)
+        ndtr = B.scipy_special.ndtr
+        left = np.asarray(d.ppf(ndtr(_Z[_Z <= 0])), dtype=np.float64)
+        right = np.asarray(d.isf(ndtr(-_Z[_Z > 0])) if hasattr(d, "isf")
+                           else d.ppf(ndtr(_Z[_Z > 0])), dtype=np.float64)
     out = np.concatenate([left, right])
     # beyond z = 8 only for light tails: keep far points within 10x the distance
     # of the z = 8 quantiles from the median (heavy tails would reach 1e300)

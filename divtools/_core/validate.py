@@ -19,7 +19,18 @@ import math
 
 import numpy as np
 
-__all__ = ["check_base", "check_rows", "normalization_tolerance"]
+__all__ = ["check_base", "check_rows", "eps", "normalization_tolerance"]
+
+
+_EPS: dict = {}
+
+
+def eps(dtype) -> float:
+    """The machine epsilon of a floating dtype (cached)."""
+    value = _EPS.get(dtype)
+    if value is None:
+        value = _EPS[dtype] = float(np.finfo(dtype).eps)
+    return value
 
 
 def normalization_tolerance(n: int, dtype) -> float:
@@ -30,7 +41,7 @@ def normalization_tolerance(n: int, dtype) -> float:
     more was not normalised in this dtype. For float64 this is ``2.5e-14`` at
     ``n = 3`` and ``1.4e-11`` at ``n = 10^6``; for float32 ``2.4e-4`` at ``n = 1000``.
     """
-    return 64.0 * float(np.finfo(dtype).eps) * math.sqrt(max(n, 1))
+    return 64.0 * eps(dtype) * math.sqrt(max(n, 1))
 
 
 def check_base(base, logarithmic: bool, what: str):
@@ -65,6 +76,14 @@ def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis
     ``row_min`` and ``row_sum`` are the minimum and the sum of each row along
     the distribution axis (NumPy arrays of the batch shape).
     """
+    if np.ndim(row_min) == 0:
+        low, total = float(row_min), float(row_sum)  # one row: plain comparisons
+        if low >= 0.0 and (0.0 < total < math.inf if normalize
+                           else abs(total - 1.0) <= normalization_tolerance(n, dtype)):
+            return
+    elif np.all(row_min >= 0) and (np.all((row_sum > 0) & (row_sum < math.inf)) if normalize else
+                                   np.all(np.abs(row_sum - 1.0) <= normalization_tolerance(n, dtype))):
+        return
     row_min = np.asarray(row_min)
     row_sum = np.asarray(row_sum)
     bad = np.isnan(row_min) | np.isnan(row_sum)

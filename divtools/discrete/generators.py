@@ -56,14 +56,12 @@ import dataclasses
 import functools
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
-import jax
-import jax.numpy as jnp
-from jax.scipy.special import xlogy
 
-from divtools import _numerics as nx
+from divtools._core import numerics as nx
+from divtools._core.backend import is_jax, jax, jnp, namespace
 
 __all__ = [
     "GENERATORS",
@@ -76,7 +74,7 @@ __all__ = [
     "wright_omega",
 ]
 
-Kernel = Callable[[jax.Array, jax.Array, jax.Array], jax.Array]
+Kernel = Callable[[Any, Any, Any], Any]
 
 
 class Interval(NamedTuple):
@@ -105,27 +103,46 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _as_jax(a) -> jax.Array:
-    a = np.asarray(a)
-    return jnp.asarray(a, dtype=np.float64 if a.dtype.kind in "biu" else a.dtype)
+_ns = namespace
+
+
+def _xlogy(x, y):
+    """``x log y`` with ``0 log y = 0``."""
+    xp = namespace(x, y)
+    zero = x == 0
+    return xp.where(zero, 0.0, x * xp.log(xp.where(zero, 1.0, y)))
 
 
 def _follow_array_rule(fn: Callable) -> Callable:
-    """Make a record's function follow divtools' array rule.
-
-    JAX arrays and tracers go straight through (traceable, their dtype);
-    NumPy arrays, lists and Python numbers are evaluated under
-    ``jax.enable_x64(True)`` and returned as NumPy, so float64 stays float64.
-    """
+    """Make a record's function follow divtools' array rule: JAX arrays and
+    tracers go straight through (traceable, their dtype); NumPy arrays, lists and
+    Python numbers are computed by NumPy (integers as float64) and stay NumPy."""
     if getattr(fn, "_divtools_array_rule", False):
         return fn
 
     @functools.wraps(fn)
     def wrapped(*args):
-        if any(isinstance(a, jax.Array) for a in args):
+        if any(is_jax(a) for a in args):
             return fn(*args)
-        with jax.enable_x64(True):
-            return np.asarray(fn(*(_as_jax(a) for a in args)))
+        arrays = [np.asarray(a) for a in args]
+        return fn(*(a if a.dtype.kind == "f" else a.astype(np.float64) for a in arrays))
+
+    wrapped._divtools_array_rule = True
+    return wrapped
+
+
+def _jax_function(fn: Callable) -> Callable:
+    """A user's JAX function under the array rule: NumPy input is computed by JAX
+    (in float64 for float64 input, inside ``jax.enable_x64``) and returned as NumPy."""
+
+    @functools.wraps(fn)
+    def wrapped(*args):
+        if any(is_jax(a) for a in args):
+            return fn(*args)
+        arrays = [np.asarray(a) for a in args]
+        arrays = [a if a.dtype.kind == "f" else a.astype(np.float64) for a in arrays]
+        with jax.enable_x64(any(a.dtype == np.float64 for a in arrays)):
+            return np.asarray(fn(*arrays))
 
     wrapped._divtools_array_rule = True
     return wrapped
@@ -247,7 +264,7 @@ def _reverse_kl_terms(a, b, d):
 def _jeffreys_terms(a, b, d):
     # (a - b) log(a/b) = 2 d (s + atanh(s) - s): a product of two factors of one sign.
     small = nx.tiny(a.dtype)
-    s = d / jnp.maximum(a + b, small)
+    s = d / _ns(a).maximum(a + b, small)
     a_s, b_s = nx.sanitize_ratio(a, b)
     return 2 * d * (s + nx.atanh_minus(s, a_s, b_s))
 
@@ -272,29 +289,30 @@ def _gan_terms(a, b, d):
 
 
 def _tv_terms(a, b, d):
-    return 0.5 * jnp.abs(d)
+    return 0.5 * _ns(d).abs(d)
 
 
 def _pearson_terms(a, b, d):
     small = nx.tiny(a.dtype)
-    return d * (d / jnp.maximum(b, small))  # d * (d/b), not d**2/b: d**2 underflows
+    return d * (d / _ns(b).maximum(b, small))  # d * (d/b), not d**2/b: d**2 underflows
 
 
 def _neyman_terms(a, b, d):
     small = nx.tiny(a.dtype)
-    return d * (d / jnp.maximum(a, small))
+    return d * (d / _ns(a).maximum(a, small))
 
 
 def _hellinger_terms(a, b, d):
     # (sqrt a - sqrt b)^2 = d^2 / (sqrt a + sqrt b)^2 avoids subtracting square roots.
     small = nx.tiny(a.dtype)
-    r = jnp.sqrt(a) + jnp.sqrt(b)
-    return d * (d / jnp.maximum(r * r, small))
+    xp = _ns(a, b)
+    r = xp.sqrt(a) + xp.sqrt(b)
+    return d * (d / xp.maximum(r * r, small))
 
 
 def _triangular_terms(a, b, d):
     small = nx.tiny(a.dtype)
-    return d * (d / jnp.maximum(a + b, small))
+    return d * (d / _ns(a, b).maximum(a + b, small))
 
 
 # Summands from log masses (la, lb finite), for ratios beyond the float range.
@@ -302,11 +320,13 @@ def _triangular_terms(a, b, d):
 
 def _log_abs_expm1(x):
     """``log|e^x - 1|`` without overflow (``x != 0``)."""
-    return jnp.where(x > 0, x + nx.log1p(-jnp.exp(-jnp.abs(x))), jnp.log(-jnp.expm1(-jnp.abs(x))))
+    xp = _ns(x)
+    return xp.where(x > 0, x + nx.log1p(-xp.exp(-xp.abs(x))), xp.log(-xp.expm1(-xp.abs(x))))
 
 
 def _kl_log_terms(la, lb):
-    return jnp.exp(la) * ((la - lb) - 1.0) + jnp.exp(lb)
+    xp = _ns(la, lb)
+    return xp.exp(la) * ((la - lb) - 1.0) + xp.exp(lb)
 
 
 def _reverse_kl_log_terms(la, lb):
@@ -314,11 +334,12 @@ def _reverse_kl_log_terms(la, lb):
 
 
 def _jeffreys_log_terms(la, lb):
-    return (jnp.exp(la) - jnp.exp(lb)) * (la - lb)
+    xp = _ns(la, lb)
+    return (xp.exp(la) - xp.exp(lb)) * (la - lb)
 
 
 def _pearson_log_terms(la, lb):
-    return jnp.exp(lb + 2.0 * _log_abs_expm1(la - lb))  # b (a/b - 1)^2
+    return _ns(lb).exp(lb + 2.0 * _log_abs_expm1(la - lb))  # b (a/b - 1)^2
 
 
 def _neyman_log_terms(la, lb):
@@ -327,7 +348,8 @@ def _neyman_log_terms(la, lb):
 
 def _alpha_log_terms(a: float):
     def log_terms(la, lb):
-        return (jnp.exp(lb + a * (la - lb)) - (1.0 - a) * jnp.exp(lb) - a * jnp.exp(la)) / (a * (a - 1.0))
+        xp = _ns(la, lb)
+        return (xp.exp(lb + a * (la - lb)) - (1.0 - a) * xp.exp(lb) - a * xp.exp(la)) / (a * (a - 1.0))
 
     return log_terms
 
@@ -337,7 +359,7 @@ def _alpha_log_terms(a: float):
 
 
 def _softplus(v):
-    return jnp.logaddexp(v, 0.0)
+    return _ns(v).logaddexp(v, 0.0)
 
 
 def wright_omega(z):
@@ -348,23 +370,25 @@ def wright_omega(z):
     ``z - log z`` (``z >= 1``) converges in five steps to float64 precision;
     below ``z = -40``, ``omega(z) = e^z (1 - e^z + ...) = e^z`` to that precision.
     """
-    z = jnp.asarray(z)
-    z_big = jnp.maximum(z, 1.0)
-    z_mid = jnp.clip(z, -40.0, 1.0)
-    w = jnp.where(z < 1.0, nx.log1p(jnp.exp(z_mid)), z_big - jnp.log(z_big))
+    xp = _ns(z)
+    z = xp.asarray(z)
+    z_big = xp.maximum(z, 1.0)
+    z_mid = xp.clip(z, -40.0, 1.0)
+    w = xp.where(z < 1.0, nx.log1p(xp.exp(z_mid)), z_big - xp.log(z_big))
     for _ in range(5):
-        w = w * (1.0 + jnp.maximum(z, -40.0) - jnp.log(w)) / (1.0 + w)
-    return jnp.where(z < -40.0, jnp.exp(jnp.minimum(z, -40.0)), w)  # min: no inf*0 in grad
+        w = w * (1.0 + xp.maximum(z, -40.0) - xp.log(w)) / (1.0 + w)
+    return xp.where(z < -40.0, xp.exp(xp.minimum(z, -40.0)), w)  # min: no inf*0 in grad
 
 
 def _jeffreys_conjugate(y):
     # f*(y) = w + 1/w + y - 2 with w = omega(1 - y). For 1 - y < -40, w = e^(1-y) (1 - e^(1-y))
     # to float64 precision, so 1/w = e^(y-1) + 1: exp overflows only where f* does, and its
     # gradient is inf there, never NaN.
-    y = jnp.asarray(y)
+    xp = _ns(y)
+    y = xp.asarray(y)
     z = 1.0 - y
-    w = wright_omega(jnp.maximum(z, -40.0))
-    return jnp.where(z < -40.0, jnp.exp(jnp.maximum(y, 41.0) - 1.0) + y - 1.0, w + 1.0 / w + y - 2.0)
+    w = wright_omega(xp.maximum(z, -40.0))
+    return xp.where(z < -40.0, xp.exp(xp.maximum(y, 41.0) - 1.0) + y - 1.0, w + 1.0 / w + y - 2.0)
 
 
 _LOG2 = math.log(2.0)
@@ -373,9 +397,9 @@ _LOG2 = math.log(2.0)
 def _kl_record() -> Generator:
     return Generator(
         name="kl",
-        f=lambda t: xlogy(t, t),
-        f_prime=lambda t: jnp.log(t) + 1.0,
-        conjugate=lambda y: jnp.exp(y - 1.0),
+        f=lambda t: _xlogy(t, t),
+        f_prime=lambda t: _ns(t).log(t) + 1.0,
+        conjugate=lambda y: _ns(y).exp(y - 1.0),
         conjugate_domain=Interval(-math.inf, math.inf),
         activation=lambda v: v,
         f_at_zero=0.0,
@@ -395,11 +419,11 @@ def _kl_record() -> Generator:
 def _reverse_kl_record() -> Generator:
     return Generator(
         name="reverse_kl",
-        f=lambda t: -jnp.log(t),
+        f=lambda t: -_ns(t).log(t),
         f_prime=lambda t: -1.0 / t,
-        conjugate=lambda y: -1.0 - jnp.log(-y),
+        conjugate=lambda y: -1.0 - _ns(y).log(-y),
         conjugate_domain=Interval(-math.inf, 0.0),
-        activation=lambda v: -jnp.exp(-v),
+        activation=lambda v: -_ns(v).exp(-v),
         conjugate_of_activation=lambda v: v - 1.0,  # -1 - log(exp(-v)) without overflow
         f_at_zero=math.inf,
         f_prime_at_one=-1.0,
@@ -418,8 +442,8 @@ def _reverse_kl_record() -> Generator:
 def _jeffreys_record() -> Generator:
     return Generator(
         name="jeffreys",
-        f=lambda t: (t - 1.0) * jnp.log(t),
-        f_prime=lambda t: jnp.log(t) + 1.0 - 1.0 / t,
+        f=lambda t: (t - 1.0) * _ns(t).log(t),
+        f_prime=lambda t: _ns(t).log(t) + 1.0 - 1.0 / t,
         conjugate=_jeffreys_conjugate,
         conjugate_domain=Interval(-math.inf, math.inf),
         activation=lambda v: v,
@@ -440,9 +464,9 @@ def _jeffreys_record() -> Generator:
 def _js_record() -> Generator:
     return Generator(
         name="js",
-        f=lambda t: 0.5 * (xlogy(t, 2.0 * t / (t + 1.0)) + jnp.log(2.0 / (t + 1.0))),
-        f_prime=lambda t: 0.5 * jnp.log(2.0 * t / (t + 1.0)),
-        conjugate=lambda y: -0.5 * jnp.log(2.0 - jnp.exp(2.0 * y)),
+        f=lambda t: 0.5 * (_xlogy(t, 2.0 * t / (t + 1.0)) + _ns(t).log(2.0 / (t + 1.0))),
+        f_prime=lambda t: 0.5 * _ns(t).log(2.0 * t / (t + 1.0)),
+        conjugate=lambda y: -0.5 * _ns(y).log(2.0 - _ns(y).exp(2.0 * y)),
         conjugate_domain=Interval(-math.inf, 0.5 * _LOG2),
         activation=lambda v: 0.5 * (_LOG2 - _softplus(-v)),
         conjugate_of_activation=lambda v: 0.5 * (_softplus(v) - _LOG2),
@@ -465,9 +489,9 @@ def _js_record() -> Generator:
 def _gan_record() -> Generator:
     return Generator(
         name="gan",
-        f=lambda t: xlogy(t, t) - xlogy(t + 1.0, t + 1.0),
-        f_prime=lambda t: jnp.log(t / (t + 1.0)),
-        conjugate=lambda y: -nx.log1p(-jnp.exp(y)),
+        f=lambda t: _xlogy(t, t) - _xlogy(t + 1.0, t + 1.0),
+        f_prime=lambda t: _ns(t).log(t / (t + 1.0)),
+        conjugate=lambda y: -nx.log1p(-_ns(y).exp(y)),
         conjugate_domain=Interval(-math.inf, 0.0),
         activation=lambda v: -_softplus(-v),
         conjugate_of_activation=_softplus,
@@ -491,11 +515,11 @@ def _gan_record() -> Generator:
 def _tv_record() -> Generator:
     return Generator(
         name="tv",
-        f=lambda t: 0.5 * jnp.abs(t - 1.0),
-        f_prime=lambda t: 0.5 * jnp.sign(t - 1.0),
+        f=lambda t: 0.5 * _ns(t).abs(t - 1.0),
+        f_prime=lambda t: 0.5 * _ns(t).sign(t - 1.0),
         conjugate=lambda y: y,
         conjugate_domain=Interval(-0.5, 0.5, True, True),
-        activation=lambda v: 0.5 * jnp.tanh(v),
+        activation=lambda v: 0.5 * _ns(v).tanh(v),
         f_at_zero=0.5,
         f_prime_at_one=0.0,
         f_prime_at_inf=0.5,
@@ -537,10 +561,10 @@ def _neyman_record() -> Generator:
         name="neyman",
         f=lambda t: (1.0 - t) ** 2 / t,
         f_prime=lambda t: 1.0 - 1.0 / (t * t),
-        conjugate=lambda y: 2.0 - 2.0 * jnp.sqrt(1.0 - y),
+        conjugate=lambda y: 2.0 - 2.0 * _ns(y).sqrt(1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
-        activation=lambda v: -jnp.expm1(-v),
-        conjugate_of_activation=lambda v: -2.0 * jnp.expm1(-0.5 * v),
+        activation=lambda v: -_ns(v).expm1(-v),
+        conjugate_of_activation=lambda v: -2.0 * _ns(v).expm1(-0.5 * v),
         f_at_zero=math.inf,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -557,12 +581,12 @@ def _neyman_record() -> Generator:
 def _hellinger_record() -> Generator:
     return Generator(
         name="squared_hellinger",
-        f=lambda t: (jnp.sqrt(t) - 1.0) ** 2,
-        f_prime=lambda t: 1.0 - 1.0 / jnp.sqrt(t),
+        f=lambda t: (_ns(t).sqrt(t) - 1.0) ** 2,
+        f_prime=lambda t: 1.0 - 1.0 / _ns(t).sqrt(t),
         conjugate=lambda y: y / (1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0),
-        activation=lambda v: -jnp.expm1(-v),
-        conjugate_of_activation=lambda v: jnp.expm1(v),
+        activation=lambda v: -_ns(v).expm1(-v),
+        conjugate_of_activation=lambda v: _ns(v).expm1(v),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -583,11 +607,11 @@ def _triangular_record() -> Generator:
         name="triangular",
         f=lambda t: (t - 1.0) ** 2 / (t + 1.0),
         f_prime=lambda t: (t - 1.0) * (t + 3.0) / (t + 1.0) ** 2,
-        conjugate=lambda y: 4.0 - y - 4.0 * jnp.sqrt(1.0 - y),
+        conjugate=lambda y: 4.0 - y - 4.0 * _ns(y).sqrt(1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
-        activation=lambda v: -jnp.expm1(-v),
+        activation=lambda v: -_ns(v).expm1(-v),
         # 1 - y = e^(-v): f* = 3 + e^(-v) - 4 e^(-v/2) = e (e - 2) with e = expm1(-v/2).
-        conjugate_of_activation=lambda v: (lambda e: e * (e - 2.0))(jnp.expm1(-0.5 * v)),
+        conjugate_of_activation=lambda v: (lambda e: e * (e - 2.0))(_ns(v).expm1(-0.5 * v)),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -601,7 +625,8 @@ def _triangular_record() -> Generator:
 
 
 def _bc_terms(a, b, d):
-    return -jnp.sqrt(a) * jnp.sqrt(b)  # sqrt(a) sqrt(b): a b may underflow
+    xp = _ns(a, b)
+    return -xp.sqrt(a) * xp.sqrt(b)  # sqrt(a) sqrt(b): a b may underflow
 
 
 #: ``f(t) = -sqrt(t)``: its "divergence" is minus the Bhattacharyya coefficient
@@ -611,11 +636,11 @@ def _bc_terms(a, b, d):
 #: lists its negative ``sqrt(t)`` as "Bhattacharyya distance".
 BHATTACHARYYA_COEFFICIENT = Generator(
     name="neg_bhattacharyya_coefficient",
-    f=lambda t: -jnp.sqrt(t),
-    f_prime=lambda t: -0.5 / jnp.sqrt(t),
+    f=lambda t: -_ns(t).sqrt(t),
+    f_prime=lambda t: -0.5 / _ns(t).sqrt(t),
     conjugate=lambda y: -0.25 / y,
     conjugate_domain=Interval(-math.inf, 0.0),
-    activation=lambda v: -jnp.exp(-v),
+    activation=lambda v: -_ns(v).exp(-v),
     f_at_zero=0.0,
     f_prime_at_one=-0.5,
     f_prime_at_inf=0.0,
@@ -668,9 +693,9 @@ def skew_js(w: float) -> Generator:
     v = 1.0 - w
     return Generator(
         name=f"skew_js({w:g})",
-        f=lambda t: w * xlogy(t, t) - xlogy(w * t + v, w * t + v),
-        f_prime=lambda t: w * jnp.log(t / (w * t + v)),
-        conjugate=lambda y: v * (math.log(v) - nx.log1p(-w * jnp.exp(y / w))),
+        f=lambda t: w * _xlogy(t, t) - _xlogy(w * t + v, w * t + v),
+        f_prime=lambda t: w * _ns(t).log(t / (w * t + v)),
+        conjugate=lambda y: v * (math.log(v) - nx.log1p(-w * _ns(y).exp(y / w))),
         conjugate_domain=Interval(-math.inf, -w * math.log(w)),
         activation=lambda x: -w * math.log(w) - w * _softplus(-x),
         # w e^(y/w) = sigmoid(x) at y = activation(x), so f* = v (log v + softplus(x)).
@@ -707,18 +732,19 @@ def _alpha_parts(a: float) -> tuple[Kernel, Kernel]:
 
     def log_ratio(x, y, d):
         small = nx.tiny(x.dtype)
-        s = d / jnp.maximum(x + y, small)
+        s = d / _ns(x, y).maximum(x + y, small)
         x_s, y_s = nx.sanitize_ratio(x, y)
         return 2.0 * (s + nx.atanh_minus(s, x_s, y_s))
 
     def weight(L):
         # 1 where |L| >= lam, else 0 (arithmetic, see divtools._numerics.step).
-        return jnp.minimum(jnp.floor(jnp.abs(L) * (1.0 / lam)), 1.0)
+        xp = _ns(L)
+        return xp.minimum(xp.floor(xp.abs(L) * (1.0 / lam)), 1.0)
 
     def closed(x, y, d):
         L = log_ratio(x, y, d)
         # y e^(aL) as (y e^(aL/2)) e^(aL/2): no overflow while the product is finite.
-        half = jnp.exp(0.5 * a * L)
+        half = _ns(L).exp(0.5 * a * L)
         return weight(L) * (((y * half) * half - y - a * d) / denom)
 
     def series(x, y, d):
@@ -752,15 +778,15 @@ def alpha(a: float) -> Generator:
     if a > 1.0:
         domain = Interval(-math.inf, math.inf)
         activation = lambda v: v  # noqa: E731
-        conjugate = lambda y: (jnp.maximum(1.0 + (a - 1.0) * y, 0.0) ** power - 1.0) / a  # noqa: E731
+        conjugate = lambda y: (_ns(y).maximum(1.0 + (a - 1.0) * y, 0.0) ** power - 1.0) / a  # noqa: E731
         composed = None
     else:
         edge = 1.0 / (1.0 - a)
         domain = Interval(-math.inf, edge, False, a < 0.0)
-        activation = lambda v: -edge * jnp.expm1(-v)  # noqa: E731
+        activation = lambda v: -edge * _ns(v).expm1(-v)  # noqa: E731
         conjugate = lambda y: ((1.0 + (a - 1.0) * y) ** power - 1.0) / a  # noqa: E731
         # 1 + (a - 1) y = e^(-v) at y = activation(v): f* = expm1(-power v) / a.
-        composed = lambda v: jnp.expm1(-power * v) / a  # noqa: E731
+        composed = lambda v: _ns(v).expm1(-power * v) / a  # noqa: E731
     return Generator(
         name=f"alpha({a:g})",
         f=lambda t: (t**a - 1.0 - a * (t - 1.0)) / denom,
@@ -824,14 +850,16 @@ def custom(f: Callable, name: str | None = None) -> Generator:
     ``activation`` are not available for a custom generator.
     """
     label = name or getattr(f, "__name__", "custom")
+    user_f = f
+    f = _jax_function(user_f)
     with jax.enable_x64(True):
         one = jnp.asarray(1.0, jnp.float64)
-        f1 = float(f(one))
+        f1 = float(user_f(one))
         if not abs(f1) <= 1e-12:
             raise ValueError(f"f: a generator must satisfy f(1) = 0; got f(1) = {f1!r}")
-        fp1 = float(jax.grad(lambda t: f(t))(one))
+        fp1 = float(jax.grad(user_f)(one))
         grid = jnp.geomspace(1e-6, 1e6, 241)
-        vals = np.asarray(f(grid), dtype=np.float64)
+        vals = np.asarray(user_f(grid), dtype=np.float64)
         if not np.all(np.isfinite(vals)):
             raise ValueError("f: the generator must be finite on (0, inf)")
         # Convexity: second differences on a geometric grid (non-uniform spacing).
@@ -839,23 +867,24 @@ def custom(f: Callable, name: str | None = None) -> Generator:
         slopes = np.diff(vals) / np.diff(t)
         if np.any(np.diff(slopes) < -1e-9 * (1.0 + np.abs(slopes[1:]))):
             raise ValueError("f: the generator must be convex on (0, inf)")
-        f0 = float(f(jnp.asarray(0.0, jnp.float64)))
+        f0 = float(user_f(jnp.asarray(0.0, jnp.float64)))
         if not math.isfinite(f0):
-            f0 = _limit([float(f(jnp.asarray(10.0**-k))) for k in range(4, 68, 4)])
-        fpinf = _limit([float(f(jnp.asarray(10.0**k)) / 10.0**k) for k in range(4, 68, 4)])
+            f0 = _limit([float(user_f(jnp.asarray(10.0**-k))) for k in range(4, 68, 4)])
+        fpinf = _limit([float(user_f(jnp.asarray(10.0**k)) / 10.0**k) for k in range(4, 68, 4)])
 
     def terms(a, b, d):
         pos_a, pos_b = a > 0, b > 0
-        t = jnp.where(pos_a & pos_b, a, 1.0) / jnp.where(pos_a & pos_b, b, 1.0)
+        xp = _ns(a, b)
+        t = xp.where(pos_a & pos_b, a, 1.0) / xp.where(pos_a & pos_b, b, 1.0)
         inner = b * (f(t) - fp1 * (t - 1.0))
-        at_zero = b * (f0 + fp1) if math.isfinite(f0) else jnp.where(pos_b, jnp.inf, 0.0)
-        at_inf = a * (fpinf - fp1) if math.isfinite(fpinf) else jnp.where(pos_a, jnp.inf, 0.0)
-        return jnp.where(pos_a & pos_b, inner, jnp.where(pos_b, at_zero, jnp.where(pos_a, at_inf, 0.0)))
+        at_zero = b * (f0 + fp1) if math.isfinite(f0) else xp.where(pos_b, xp.inf, 0.0)
+        at_inf = a * (fpinf - fp1) if math.isfinite(fpinf) else xp.where(pos_a, xp.inf, 0.0)
+        return xp.where(pos_a & pos_b, inner, xp.where(pos_b, at_zero, xp.where(pos_a, at_inf, 0.0)))
 
     return Generator(
         name=label,
         f=f,
-        f_prime=jnp.vectorize(jax.grad(f)),
+        f_prime=_jax_function(jnp.vectorize(jax.grad(user_f))),
         conjugate=None,
         conjugate_domain=None,
         activation=None,

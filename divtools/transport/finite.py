@@ -25,15 +25,17 @@ in ``b`` and the plan in ``C`` (a host callback under ``jit``).
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
-import jax
-import jax.numpy as jnp
+from numpy.typing import ArrayLike
 
-from divtools import _validate
+from divtools._core import backend as B
+from divtools._core import validate
+from divtools.transport.line import check_order, wasserstein_1d
 
 __all__ = [
     "KRResult",
@@ -42,6 +44,7 @@ __all__ = [
     "TreeMetric",
     "kantorovich_rubinstein",
     "optimal_transport",
+    "tree_wasserstein",
     "wasserstein",
 ]
 
@@ -102,7 +105,7 @@ def _masses(name: str, x, normalize: bool) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"{name}: expected a non-empty 1-D array of masses, got shape {x.shape}")
-    _validate.check_rows(name, x.min(), x.sum(), x.size, np.float64, normalize, -1)
+    validate.check_rows(name, x.min(), x.sum(), x.size, np.float64, normalize, -1)
     return x / x.sum()
 
 
@@ -258,7 +261,7 @@ def _result(a, b, C, plan, f, g, support) -> OTResult:
     return OTResult(value, plan, f, g, dual)
 
 
-def optimal_transport(a, b, cost, *, normalize: bool = False) -> OTResult:
+def optimal_transport(a: ArrayLike, b: ArrayLike, cost: ArrayLike, *, normalize: bool = False) -> OTResult:
     r"""Exact optimal transport between discrete distributions ``a`` (``m``) and ``b`` (``n``).
 
     ``min_pi sum_ij pi_ij C_ij`` over couplings of ``a`` and ``b``, with the
@@ -285,7 +288,7 @@ def optimal_transport(a, b, cost, *, normalize: bool = False) -> OTResult:
     References: Kantorovich (1942); Peyre & Cuturi (2019), chapter 3; POT's
     network simplex (Bonneel et al. 2011).
     """
-    if any(isinstance(x, jax.Array) for x in (a, b, cost)):
+    if any(B.is_jax(x) for x in (a, b, cost)):
         return _jax_optimal_transport(a, b, cost, normalize)
     a = _masses("a", a, normalize)
     b = _masses("b", b, normalize)
@@ -305,6 +308,7 @@ def _host_solution(a, b, C):
 
 
 def _callback(a, b, C):
+    jax, jnp = B.jax, B.jnp
     dtype = jnp.result_type(a, b, C)
     m, n = C.shape
     shapes = (jax.ShapeDtypeStruct((), dtype), jax.ShapeDtypeStruct((m, n), dtype),
@@ -315,36 +319,39 @@ def _callback(a, b, C):
     return OTResult(*out)
 
 
-@jax.custom_vjp
-def _solve_jax(a, b, C):
-    return _callback(a, b, C)
+@functools.cache
+def _solve_jax() -> Any:
+    """The host solver as a JAX function whose optimal value has the envelope
+    theorem's gradient: the duals in ``a`` and ``b``, the plan in ``C`` (plan,
+    potentials and dual value are treated as constants)."""
 
+    @B.jax.custom_vjp
+    def solve(a, b, C):
+        return _callback(a, b, C)
 
-def _solve_jax_fwd(a, b, C):
-    r = _callback(a, b, C)
-    return r, (r.f, r.g, r.plan)
+    def fwd(a, b, C):
+        r = _callback(a, b, C)
+        return r, (r.f, r.g, r.plan)
 
+    def bwd(res, cot):
+        f, g, plan = res
+        return cot.value * f, cot.value * g, cot.value * plan
 
-def _solve_jax_bwd(res, cot):
-    # Only the optimal value is differentiated (envelope theorem: its gradient is the
-    # duals and the plan); plan, potentials and dual value are treated as constants.
-    f, g, plan = res
-    return cot.value * f, cot.value * g, cot.value * plan
-
-
-_solve_jax.defvjp(_solve_jax_fwd, _solve_jax_bwd)
+    solve.defvjp(fwd, bwd)
+    return solve
 
 
 def _jax_optimal_transport(a, b, cost, normalize):
+    jnp = B.jnp
     a, b, C = jnp.asarray(a), jnp.asarray(b), jnp.asarray(cost)
     if a.ndim != 1 or b.ndim != 1 or C.shape != (a.shape[0], b.shape[0]):
         raise ValueError(f"a, b, cost: expected shapes (m,), (n,), (m, n); got {a.shape}, "
                          f"{b.shape}, {C.shape}")
-    if not any(isinstance(x, jax.core.Tracer) for x in (a, b, C)):  # concrete: validate
+    if not any(B.is_traced(x) for x in (a, b, C)):  # concrete: validate
         _masses("a", np.asarray(a), normalize)
         _masses("b", np.asarray(b), normalize)
         _cost(np.asarray(C), a.shape[0], b.shape[0])
-    return _solve_jax(a, b, C)
+    return _solve_jax()(a, b, C)
 
 
 # --------------------------------------------------------------------------
@@ -373,7 +380,7 @@ def _tree_order(parent: np.ndarray) -> np.ndarray:
     return np.array(order)
 
 
-def tree_wasserstein(a, b, tree: TreeMetric):
+def tree_wasserstein(a: ArrayLike, b: ArrayLike, tree: TreeMetric) -> tuple[float, np.ndarray]:
     """``W_1`` on a tree: ``sum_v length_v |A(v) - B(v)|`` over the subtrees' masses.
 
     Returns ``(w1, potential)``. With ``f(v) - f(parent v) = length_v sign(A(v) - B(v))``
@@ -397,7 +404,7 @@ def tree_wasserstein(a, b, tree: TreeMetric):
     return math.fsum((length[edges] * np.abs(sub[edges])).tolist()), f
 
 
-def wasserstein(a, b, distance, *, p=1, normalize: bool = False):
+def wasserstein(a: ArrayLike, b: ArrayLike, distance: Any, *, p: float = 1, normalize: bool = False) -> float:
     r"""The Wasserstein distance ``W_p = (min_pi sum pi_ij d_ij^p)^(1/p)`` on a finite space.
 
     Args:
@@ -418,9 +425,7 @@ def wasserstein(a, b, distance, *, p=1, normalize: bool = False):
 
     References: Villani (2009), definition 6.1; Peyre & Cuturi (2019), section 2.4.
     """
-    from divtools.line import wasserstein_1d, _check_p
-
-    p = _check_p(p)
+    p = check_order(p)
     if math.isinf(p):
         raise ValueError("p: use wasserstein_1d for W_inf; finite spaces take finite p")
     a = _masses("a", a, normalize)
@@ -441,7 +446,8 @@ def wasserstein(a, b, distance, *, p=1, normalize: bool = False):
     return value ** (1.0 / p)
 
 
-def kantorovich_rubinstein(a, b, distance, *, normalize: bool = False) -> KRResult:
+def kantorovich_rubinstein(a: ArrayLike, b: ArrayLike, distance: ArrayLike, *,
+                           normalize: bool = False) -> KRResult:
     r"""Kantorovich-Rubinstein duality on a finite metric space, solved and checked.
 
     ``W_1(a, b) = max { sum_x f(x) (a(x) - b(x)) : |f(x) - f(y)| <= d(x, y) }``.

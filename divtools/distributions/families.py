@@ -8,9 +8,11 @@ dataclasses registered as JAX pytrees, so that their parameters may be arrays
 follow scipy's conventions (``scale`` is the standard deviation of the normal,
 ``1/rate`` of the exponential); :meth:`Exponential.from_rate` takes a rate.
 
-Every divergence function of divtools accepts them, and frozen
+They are registered as JAX pytrees when the first one is made (so that
+``import divtools`` does not import JAX). Every divergence function of
+divtools accepts them, and frozen
 ``scipy.stats`` distributions of the same families are recognised
-(:func:`recognise`), so that the closed forms of :mod:`divtools.closed_forms`
+(:func:`recognise`), so that the closed forms of :mod:`divtools.distributions.closed_forms`
 are used whichever way the distribution was written.
 
 Example:
@@ -24,10 +26,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
+
+from divtools._core.backend import is_jax, is_traced, jax
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -39,8 +42,10 @@ __all__ = [
     "Laplace",
     "Normal",
     "Uniform",
+    "is_discrete",
     "is_distribution",
     "recognise",
+    "support_range",
 ]
 
 
@@ -51,14 +56,17 @@ class Distribution:
     params: tuple[str, ...] = ()
     discrete: bool = False
 
+    def __post_init__(self) -> None:
+        _register(type(self))
+
     def values(self):
         return tuple(getattr(self, k) for k in self.params)
 
     def is_traced(self) -> bool:
-        return any(isinstance(v, jax.core.Tracer) for v in self.values())
+        return any(is_traced(v) for v in self.values())
 
     def is_jax(self) -> bool:
-        return any(isinstance(v, jax.Array) for v in self.values())
+        return any(is_jax(v) for v in self.values())
 
     def batch_shape(self) -> tuple[int, ...]:
         shapes = [np.shape(v) for v in self.values()]
@@ -85,9 +93,22 @@ def _short(v) -> str:
     return f"<{type(v).__name__} {np.shape(v)}>"
 
 
+_REGISTERED: set = set()
+
+
+def _register(cls: type) -> None:
+    """Register ``cls`` as a JAX pytree (its parameters are the leaves), once.
+
+    Done when the first instance is made rather than at import: an instance
+    exists before JAX can flatten it, and ``import divtools`` stays free of JAX.
+    """
+    if cls not in _REGISTERED:
+        _REGISTERED.add(cls)
+        jax.tree_util.register_dataclass(cls, data_fields=list(cls.params), meta_fields=[])
+
+
 def _pytree(cls):
-    cls = dataclasses.dataclass(frozen=True, repr=False)(cls)
-    return jax.tree_util.register_dataclass(cls, data_fields=list(cls.params), meta_fields=[])
+    return dataclasses.dataclass(frozen=True, repr=False)(cls)
 
 
 def _scalar(v) -> float:
@@ -123,8 +144,7 @@ class Exponential(Distribution):
     @classmethod
     def from_rate(cls, rate, loc=0.0) -> "Exponential":
         """``Exp(rate)``: ``scale = 1/rate``."""
-        return cls(1.0 / np.asarray(rate, dtype=np.float64) if not isinstance(rate, jax.Array)
-                   else 1.0 / rate, loc)
+        return cls(1.0 / rate if is_jax(rate) else 1.0 / np.asarray(rate, dtype=np.float64), loc)
 
     def scipy(self):
         from scipy import stats
@@ -200,15 +220,16 @@ class Categorical(Distribution):
 _FAMILIES = (Normal, Exponential, Laplace, Uniform, Bernoulli, Categorical)
 
 
-def is_distribution(x) -> bool:
-    """Whether ``x`` is a distribution object rather than an array of masses:
-    a divtools :class:`Distribution`, or anything with a ``pdf``/``logpdf`` or
-    ``pmf`` and a ``cdf`` (frozen ``scipy.stats`` distributions)."""
+def is_distribution(x: Any) -> bool:
+    """Whether ``x`` is a distribution object rather than an array: a divtools
+    :class:`Distribution`, or anything with a ``pdf``/``logpdf``/``pmf`` or a
+    ``ppf``, and a ``cdf`` (frozen ``scipy.stats`` distributions)."""
     if isinstance(x, Distribution):
         return True
-    if isinstance(x, (np.ndarray, jax.Array, list, tuple, float, int)):
+    if isinstance(x, (np.ndarray, np.generic, list, tuple, float, int)) or is_jax(x):
         return False
-    return (hasattr(x, "pdf") or hasattr(x, "logpdf") or hasattr(x, "pmf")) and hasattr(x, "cdf")
+    return (hasattr(x, "pdf") or hasattr(x, "logpdf") or hasattr(x, "pmf") or hasattr(x, "ppf")) \
+        and hasattr(x, "cdf")
 
 
 def _scipy_parameters(frozen):
@@ -287,7 +308,40 @@ def check_parameters(name: str, d: Distribution) -> None:
                              "along the last axis")
 
 
-def as_jax(d: Distribution) -> tuple:
-    """The parameters as JAX arrays (float64 for NumPy input inside an x64 context)."""
-    return tuple(jnp.asarray(v) if isinstance(v, jax.Array) else jnp.asarray(np.asarray(v, np.float64))
-                 for v in d.values())
+def is_discrete(d: Any) -> bool:
+    """Whether a distribution object has a pmf (no density)."""
+    if isinstance(d, Distribution):
+        return d.discrete
+    return hasattr(d, "pmf") and not hasattr(d, "pdf")
+
+
+_TAIL = 1e-40
+
+
+@np.errstate(all="ignore")
+def _tail_end(d, lo_side: bool) -> float:
+    """An integer beyond which ``d`` holds less than ``1e-40``: from ``ppf``/``isf``,
+    or (where scipy's inverse returns NaN or inf that far out) by doubling from the
+    median until ``cdf``/``sf`` drops below it."""
+    x = float(d.ppf(_TAIL) if lo_side else d.isf(_TAIL))
+    if math.isfinite(x):
+        return x
+    mid, step = float(d.median()), 1.0
+    tail = d.cdf if lo_side else d.sf
+    while step < 2.0**60:
+        x = mid - step if lo_side else mid + step
+        if float(tail(x)) < _TAIL:
+            return x
+        step *= 2.0
+    raise ValueError("p, q: a tail of the distribution does not reach 1e-40 within 2^60")
+
+
+def support_range(d: Any) -> tuple[int, int]:
+    """The integers spanning a discrete distribution's support, infinite tails cut
+    where they hold less than ``1e-40``."""
+    lo, hi = (float(v) for v in d.support())
+    if not math.isfinite(lo):
+        lo = _tail_end(d, True)
+    if not math.isfinite(hi):
+        hi = _tail_end(d, False)
+    return int(math.floor(lo)), int(math.ceil(hi))
