@@ -221,7 +221,6 @@ def _to_device(a: Any, slot: int) -> Any:
 # The array rule.
 
 
-@dataclasses.dataclass(frozen=True)
 class Arrays:
     """Inputs converted by the array rule.
 
@@ -233,10 +232,10 @@ class Arrays:
       out_dtype: the dtype of the results.
     """
 
-    values: tuple
-    evaluator: Evaluator
-    jax_out: bool
-    out_dtype: np.dtype
+    __slots__ = ("evaluator", "jax_out", "out_dtype", "values")
+
+    def __init__(self, values: tuple, evaluator: Evaluator, jax_out: bool, out_dtype: np.dtype) -> None:
+        self.values, self.evaluator, self.jax_out, self.out_dtype = values, evaluator, jax_out, out_dtype
 
     @property
     def x64(self) -> bool:
@@ -251,6 +250,8 @@ class Arrays:
         """A result in the caller's kind and dtype (NumPy scalars for 0-d NumPy results)."""
         if self.jax_out:
             return jnp.asarray(value).astype(self.out_dtype)
+        if type(value) is self.out_dtype.type:  # a NumPy scalar of the right type already
+            return value
         out = np.asarray(self.evaluator.get(value))
         if out.dtype != self.out_dtype:
             out = out.astype(self.out_dtype)
@@ -289,20 +290,30 @@ def take(names: Sequence[str], values: Sequence[Any], *, xla_above: float = floa
     Raises:
       TypeError: an argument that is not an array of real numbers, naming it.
     """
-    if not any(is_jax(v) for v in values):
-        arrays = tuple(None if v is None else _numpy_array(n, v) for n, v in zip(names, values))
-        present = [a for a in arrays if a is not None]
-        if all(a.dtype == _FLOAT64 for a in present):
+    jax_module = sys.modules.get("jax")
+    jax_array = None if jax_module is None else jax_module.Array
+    if jax_array is None or not any(isinstance(v, jax_array) for v in values):
+        arrays = []
+        same = True  # every array float64: nothing to promote
+        size = 0
+        for name, v in zip(names, values):
+            if v is not None:
+                v = v if type(v) is np.ndarray and v.dtype.kind == "f" else _numpy_array(name, v)
+                same = same and v.dtype is _FLOAT64
+                size += v.size
+            arrays.append(v)
+        if same:
             compute = out = _FLOAT64
         else:
+            present = [a for a in arrays if a is not None]
             compute = np.result_type(*[_compute_dtype(a.dtype) for a in present])
-            out = np.result_type(*[a.dtype if a.dtype.kind == "f" else _FLOAT64 for a in present])
-        arrays = tuple(None if a is None else a.astype(compute, copy=False) for a in arrays)
-        if sum(a.size for a in present) <= xla_above:
-            return Arrays(arrays, NUMPY, False, np.dtype(out))
+            out = np.dtype(np.result_type(*[a.dtype if a.dtype.kind == "f" else _FLOAT64 for a in present]))
+            arrays = [None if a is None else a.astype(compute, copy=False) for a in arrays]
+        if size <= xla_above:
+            return Arrays(tuple(arrays), NUMPY, False, out)
         with jax.enable_x64(True):  # float64 stays float64 on the device
-            arrays = tuple(None if a is None else _to_device(a, i) for i, a in enumerate(arrays))
-        return Arrays(arrays, XLA, False, np.dtype(out))
+            arrays = [None if a is None else _to_device(a, i) for i, a in enumerate(arrays)]
+        return Arrays(tuple(arrays), XLA, False, out)
     x64 = bool(jax.config.jax_enable_x64)
     arrays = []
     for name, v in zip(names, values):

@@ -34,7 +34,7 @@ from divtools._core.backend import bitcast, namespace, pinned
 
 __all__ = [
     "TAU",
-    "atanh_minus_series",
+    "twice_atanh_minus_series",
     "horner",
     "relative_entropy_terms",
     "sanitize_ratio",
@@ -42,7 +42,7 @@ __all__ = [
     "tiny",
 ]
 
-#: Switch point of :func:`atanh_minus`: the series is used for ``|s| < TAU``.
+#: Switch point of :func:`twice_atanh_minus`: the series is used for ``|s| < TAU``.
 #: At ``|s| = TAU`` the closed form ``log(a/b)/2 - s`` has lost a factor
 #: ``(1 + s)/s**2 ~ 11`` to cancellation (a few ulps in the final term); a
 #: smaller ``TAU`` would lose more, a larger one needs more series terms.
@@ -86,35 +86,43 @@ def economize(coefficient, x_max: Fraction, target: Fraction) -> tuple[Fraction,
     return tuple(poly[: degree + 1])
 
 
-def _target(dtype_name: str) -> Fraction:
-    return Fraction(1, 2**56) if dtype_name == "float64" else Fraction(1, 2**28)
+def _target(dtype) -> Fraction:
+    return Fraction(1, 2**56) if np.dtype(dtype) == np.float64 else Fraction(1, 2**28)
+
+
+_TAU = float(TAU)
 
 
 @functools.cache
-def atanh_minus_series(dtype_name: str) -> tuple[float, ...]:
-    """Coefficients ``c`` with ``atanh(s) - s ~= s**3 * sum_k c[k] s**(2k)`` for ``|s| <= TAU``.
+def twice_atanh_minus_series(dtype) -> tuple[float, ...]:
+    """Coefficients ``c`` with ``2 (atanh(s) - s) ~= s * sum_k c[k] x**(k + 1)``, ``x = s**2``,
+    for ``|s| <= TAU``.
 
-    The economised Taylor series ``R(x) = sum_k x**k / (2k + 3)``, ``x = s**2``;
+    Twice the economised Taylor series ``R(x) = sum_k x**k / (2k + 3)``;
     truncation error below ``2**-56`` (float64) or ``2**-28`` (float32).
     """
-    coeffs = economize(lambda k: Fraction(1, 2 * k + 3), TAU * TAU, _target(dtype_name))
-    return tuple(float(c) for c in coeffs)
+    coeffs = economize(lambda k: Fraction(1, 2 * k + 3), TAU * TAU, _target(dtype))
+    return tuple(float(2 * c) for c in coeffs)
 
 
 #: Switch point of :func:`js_terms`: the series is used for ``|sigma| < JS_TAU``.
 JS_TAU = Fraction(1, 2)
 
 
-@functools.cache
-def js_series(dtype_name: str) -> tuple[float, ...]:
-    """``G`` with ``(1+s) log(1+s) + (1-s) log(1-s) = s**2 G(s**2)`` for ``|s| <= JS_TAU``.
+_JS_TAU = float(JS_TAU)
 
-    ``G(x) = sum_k x**k / ((k + 1)(2k + 1))``, economised as above.
+
+@functools.cache
+def js_series(dtype) -> tuple[float, ...]:
+    """``c`` with ``((1+s) log(1+s) + (1-s) log(1-s)) / 4 = sum_k c[k] x**(k + 1)``,
+    ``x = s**2``, for ``|s| <= JS_TAU``.
+
+    A quarter of ``G(x) = sum_k x**k / ((k + 1)(2k + 1))``, economised as above.
     """
     coeffs = economize(
-        lambda k: Fraction(1, (k + 1) * (2 * k + 1)), JS_TAU * JS_TAU, _target(dtype_name)
+        lambda k: Fraction(1, (k + 1) * (2 * k + 1)), JS_TAU * JS_TAU, _target(dtype)
     )
-    return tuple(float(c) for c in coeffs)
+    return tuple(float(c / 4) for c in coeffs)
 
 
 def horner(coefficients, x):
@@ -123,6 +131,36 @@ def horner(coefficients, x):
     for c in coefficients[-2::-1]:
         acc = acc * x + c
     return acc
+
+
+def shifted_polynomial(coefficients, x):
+    """``sum_k coefficients[k] * x**(k + 1)``.
+
+    XLA evaluates ``x * horner(...)``, fused into the surrounding kernel. NumPy
+    pays about a microsecond per operation on small arrays, so there the powers
+    ``x, ..., x**K`` come from one cumulative product and meet the coefficients
+    in one dot product: three operations for any degree (the same value to an
+    ulp or two: the series' terms decay geometrically).
+    """
+    if type(x) is np.ndarray and x.size <= 4096:
+        c = _coefficient_array(tuple(coefficients), x.dtype)
+        return np.multiply.accumulate(x[..., None].repeat(c.size, axis=-1), axis=-1).dot(c)
+    return x * horner(coefficients, x)
+
+
+@functools.lru_cache(maxsize=64)
+def _coefficient_array(coefficients: tuple, dtype) -> np.ndarray:
+    return np.array(coefficients, dtype=dtype)
+
+
+def blend(x, threshold: float, above, below):
+    """``above`` where ``x >= threshold`` and ``below`` where ``x < threshold``, for
+    ``x`` in ``[0, 1]``: ``np.where`` for NumPy, and for JAX a multiplication by
+    :func:`step`, which fuses (see the module docstring)."""
+    if type(x) is np.ndarray:
+        return np.where(x >= threshold, above, below)
+    w = step(x, threshold)
+    return w * above + (1.0 - w) * below  # exactly one of the two: w is 0 or 1
 
 
 _TINY: dict = {}
@@ -163,21 +201,18 @@ def step(x, threshold):
     return namespace(x).floor(x + (1 - threshold))
 
 
-def atanh_minus(s, a_s, b_s):
-    """``A(s) = atanh(s) - s`` for ``s = (a - b) / (a + b)``, to a few ulps.
+def twice_atanh_minus(s, a_s, b_s):
+    """``2 A(s) = 2 (atanh(s) - s)`` for ``s = (a - b) / (a + b)``, to a few ulps.
 
-    ``|s| < TAU``: the economised series ``s**3 R(s**2)``. Otherwise the closed
-    form ``log(a_s / b_s) / 2 - s``, where ``atanh(s) = log(a / b) / 2`` is taken
-    from ``a`` and ``b`` directly (near ``|s| = 1`` the value of ``s`` alone no
-    longer determines ``atanh(s)`` accurately).
+    ``|s| < TAU``: the economised series ``2 s**3 R(s**2)``. Otherwise the
+    closed form ``log(a_s / b_s) - 2 s``, where ``2 atanh(s) = log(a / b)`` is
+    taken from ``a`` and ``b`` directly (near ``|s| = 1`` the value of ``s``
+    alone no longer determines ``atanh(s)`` accurately).
     """
     xp = namespace(s, a_s, b_s)
-    coefficients = atanh_minus_series(np.dtype(s.dtype).name)
-    s2 = s * s
-    series = s * s2 * horner(coefficients, s2)
-    closed = 0.5 * xp.log(a_s / b_s) - s
-    w = step(xp.abs(s), float(TAU))
-    return w * closed + (1.0 - w) * series  # exactly one of the two: w is 0 or 1
+    series = s * shifted_polynomial(twice_atanh_minus_series(s.dtype), s * s)
+    closed = xp.log(a_s / b_s) - (s + s)
+    return blend(xp.abs(s), _TAU, closed, series)
 
 
 def log1p(x):
@@ -187,14 +222,14 @@ def log1p(x):
     ~120 ulps near ``x = -0.41`` (measured: 2.7e-14 relative), and Goldberg's
     ``log(u) x / (u - 1)`` is undone by XLA's simplifier (``(1 + x) - 1 -> x``);
     so under JAX ``log1p(x) = 2 atanh(s)`` with ``s = x / (2 + x)``, and
-    ``atanh(s) - s`` from :func:`atanh_minus` (its series near 0,
+    ``atanh(s) - s`` from :func:`twice_atanh_minus` (its series near 0,
     ``log(1 + x)/2 - s`` beyond).
     """
     xp = namespace(x)
     if xp is np:
         return np.log1p(x)
     s = x / (2.0 + x)
-    return 2.0 * (s + atanh_minus(s, 1.0 + x, xp.ones_like(x)))
+    return (s + s) + twice_atanh_minus(s, 1.0 + x, xp.ones_like(x))
 
 
 def js_terms(a, b, d):
@@ -210,11 +245,10 @@ def js_terms(a, b, d):
     m = xp.maximum(a + b, small)
     sigma = d / m
     x = sigma * sigma
-    series = 0.25 * m * x * horner(js_series(np.dtype(a.dtype).name), x)
+    series = m * shifted_polynomial(js_series(a.dtype), x)
     a_s, b_s = sanitize_ratio(a, b)
     closed = 0.5 * (a * xp.log(2.0 * a_s / m) + b * xp.log(2.0 * b_s / m))
-    w = step(xp.abs(sigma), float(JS_TAU))
-    return w * closed + (1.0 - w) * series  # exactly one of the two: w is 0 or 1
+    return blend(xp.abs(sigma), _JS_TAU, closed, series)
 
 
 def relative_entropy_terms(a, b, diff):
@@ -233,7 +267,7 @@ def relative_entropy_terms(a, b, diff):
     xp = namespace(a, b, diff)
     s = diff / xp.maximum(a + b, tiny(a.dtype))
     a_s, b_s = sanitize_ratio(a, b)
-    return diff * s + 2 * a * atanh_minus(s, a_s, b_s)
+    return diff * s + a * twice_atanh_minus(s, a_s, b_s)
 
 
 # --------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis
     ``row_min`` and ``row_sum`` are the minimum and the sum of each row along
     the distribution axis (NumPy arrays of the batch shape).
     """
-    if np.ndim(row_min) == 0:
+    if isinstance(row_min, float) or np.ndim(row_min) == 0:
         low, total = float(row_min), float(row_sum)  # one row: plain comparisons
         if low >= 0.0 and (0.0 < total < math.inf if normalize
                            else abs(total - 1.0) <= normalization_tolerance(n, dtype)):

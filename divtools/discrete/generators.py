@@ -262,11 +262,11 @@ def _reverse_kl_terms(a, b, d):
 
 
 def _jeffreys_terms(a, b, d):
-    # (a - b) log(a/b) = 2 d (s + atanh(s) - s): a product of two factors of one sign.
+    # (a - b) log(a/b) = d (2 s + 2 (atanh(s) - s)): a product of two factors of one sign.
     small = nx.tiny(a.dtype)
     s = d / _ns(a).maximum(a + b, small)
     a_s, b_s = nx.sanitize_ratio(a, b)
-    return 2 * d * (s + nx.atanh_minus(s, a_s, b_s))
+    return d * ((s + s) + nx.twice_atanh_minus(s, a_s, b_s))
 
 
 def _skew_js_parts(w: float) -> tuple[Kernel, Kernel]:
@@ -734,7 +734,7 @@ def _alpha_parts(a: float) -> tuple[Kernel, Kernel]:
         small = nx.tiny(x.dtype)
         s = d / _ns(x, y).maximum(x + y, small)
         x_s, y_s = nx.sanitize_ratio(x, y)
-        return 2.0 * (s + nx.atanh_minus(s, x_s, y_s))
+        return (s + s) + nx.twice_atanh_minus(s, x_s, y_s)
 
     def weight(L):
         # 1 where |L| >= lam, else 0 (arithmetic, see divtools._numerics.step).
