@@ -16,24 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 
 import numpy as np
+from _timing import interleaved
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import entropy
 
 import divtools
-from _timing import interleaved  # noqa: E402  (bench/ is on sys.path when run as a script)
-
-
-def timeit(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def accuracy(rng) -> dict:
@@ -54,7 +43,7 @@ def accuracy(rng) -> dict:
         kl = mp.fsum(x * mp.log(x / y) for x, y in zip(P, Q))
         js = (mp.fsum(x * mp.log(x / m) for x, m in zip(P, M))
               + mp.fsum(y * mp.log(y / m) for y, m in zip(Q, M))) / 2
-        rel = lambda v, r: float(abs(mp.mpf(float(v)) - r) / abs(r))  # noqa: E731
+        rel = lambda v, r: float(abs(mp.mpf(float(v)) - r) / abs(r))
         with np.errstate(invalid="ignore"):
             out[f"eps={eps:g}"] = {
                 "divtools kl": rel(divtools.kl(p, q), kl),

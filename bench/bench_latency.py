@@ -29,7 +29,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _timing import interleaved  # noqa: E402
+from _timing import interleaved
 
 
 def median_us(fn, number: int, repeat: int) -> float:
@@ -38,9 +38,10 @@ def median_us(fn, number: int, repeat: int) -> float:
 
 
 def small_calls(repeat: int) -> dict:
-    import divtools
     from scipy.spatial.distance import jensenshannon
     from scipy.stats import entropy
+
+    import divtools
 
     rng = np.random.default_rng(0)
     out = {}
@@ -131,9 +132,10 @@ def command_line(repeat: int) -> dict:
 
 
 def large_batch(repeat: int) -> dict:
-    import divtools
     from scipy.spatial.distance import jensenshannon
     from scipy.stats import entropy
+
+    import divtools
 
     rng = np.random.default_rng(0)
     P = rng.dirichlet(np.ones(1000), size=2000)

@@ -10,7 +10,6 @@ supports, quadrature). Sample arrays for ``wasserstein_1d`` go to
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np

@@ -26,7 +26,8 @@ no deadline: the first call of a jitted function compiles) and
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import settings, strategies as st
+from hypothesis import settings
+from hypothesis import strategies as st
 
 __all__ = [
     "Opaque",

@@ -5,6 +5,7 @@ the spread over independent data sets, and estimates against exact values."""
 from __future__ import annotations
 
 import importlib
+import logging
 import math
 
 import jax
@@ -128,6 +129,27 @@ def test_same_key_same_estimate_vmap_and_raw_input_critic():
     z = np.concatenate([x, y], axis=1)[:50]
     zc = np.concatenate([10.0 * x + 3.0, y - 1.0], axis=1)[:50]
     np.testing.assert_allclose(np.asarray(c.critic.raw(zc)), np.asarray(a.critic.raw(z)), rtol=1e-3, atol=1e-3)
+
+
+def _compiles(caplog, call):
+    """The messages of the compilations that ``call()`` triggers."""
+    with jax.log_compiles(True), caplog.at_level(logging.WARNING, logger="jax"):
+        caplog.clear()
+        call()
+    return [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
+
+
+def test_a_second_call_with_the_same_configuration_does_not_recompile(caplog):
+    x, y = _pairs(600, 6)
+    kw = dict(steps=10, batch_size=64, hidden=(8,))
+    dv.mutual_information(x, y, key=jax.random.key(0), **kw)
+    # other pairs of the same shapes, another key, an equal configuration built anew
+    assert not _compiles(caplog, lambda: dv.mutual_information(y, x, key=jax.random.key(1), **kw))
+    keys = jax.random.split(jax.random.key(2), 2)
+    dv.mutual_information(x, y, key=keys, objective="nwj", **kw)
+    assert not _compiles(caplog, lambda: dv.mutual_information(y, x, key=keys, objective="nwj", **kw))
+    # the objective's options are part of the configuration
+    assert _compiles(caplog, lambda: dv.mutual_information(x, y, key=jax.random.key(0), tau=2.0, **kw))
 
 
 def test_validation():

@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import importlib.util
 import sys
 import threading
 import types
@@ -54,7 +55,9 @@ __all__ = [
     "jnp",
     "lazy",
     "namespace",
+    "on_jax_import",
     "take",
+    "to_device",
 ]
 
 
@@ -87,6 +90,55 @@ jax_special: Any = lazy("jax.scipy.special")
 scipy_special: Any = lazy("scipy.special")
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int)
+
+
+class _JaxImportHook:
+    """A meta path finder that runs callbacks right after ``jax`` is imported.
+
+    divtools registers its distributions as JAX pytrees; doing so at
+    ``import divtools`` would import JAX (over a second), and doing it later,
+    on some divtools call, would miss a user who imports JAX afterwards and
+    passes a distribution made earlier straight to ``jax.jit``. So the
+    registration waits for the moment JAX itself is imported, whoever imports it.
+    """
+
+    callbacks: list = []
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "jax":
+            return None
+        sys.meta_path.remove(self)  # find the real module with the other finders
+        spec = importlib.util.find_spec("jax")
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _CallbackLoader(spec.loader, self.callbacks)
+        return spec
+
+
+class _CallbackLoader:
+    def __init__(self, loader: Any, callbacks: list) -> None:
+        self._loader, self._callbacks = loader, callbacks
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        for callback in self._callbacks:
+            callback()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+def on_jax_import(callback: Callable[[], None]) -> None:
+    """Run ``callback`` now if JAX is imported, else right after it is."""
+    if "jax" in sys.modules:
+        callback()
+        return
+    _JaxImportHook.callbacks.append(callback)
+    if not any(isinstance(f, _JaxImportHook) for f in sys.meta_path):
+        sys.meta_path.insert(0, _JaxImportHook())
 
 
 def is_jax(x: object) -> bool:
@@ -182,7 +234,7 @@ XLA = Evaluator("xla")
 TRACE = Evaluator("trace")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(fn: Callable, static: tuple) -> Callable:
     return jax.jit(functools.partial(fn, **dict(static)))
 
@@ -191,8 +243,8 @@ _STAGING_LIMIT = 64 * 2**20  # bytes per input
 _staging = threading.local()
 
 
-def _to_device(a: Any, slot: int) -> Any:
-    """NumPy -> JAX on the CPU without a fresh allocation per call.
+def to_device(a: np.ndarray, slot: int) -> Any:
+    """NumPy -> JAX (float64 stays float64) without a fresh allocation per call on the CPU.
 
     JAX adopts a host buffer without copying only if it is 64-byte aligned;
     otherwise it copies into newly allocated memory, whose page faults cost
@@ -204,7 +256,8 @@ def _to_device(a: Any, slot: int) -> Any:
     """
     nbytes = a.nbytes
     if nbytes > _STAGING_LIMIT or nbytes == 0 or jax.default_backend() != "cpu":
-        return jax.device_put(a)
+        with jax.enable_x64(True):
+            return jax.device_put(a)
     buffers = getattr(_staging, "buffers", None)
     if buffers is None:
         buffers = _staging.buffers = {}
@@ -214,7 +267,8 @@ def _to_device(a: Any, slot: int) -> Any:
     offset = (-buf.ctypes.data) % 64
     view = buf[offset : offset + nbytes].view(a.dtype).reshape(a.shape)
     np.copyto(view, a)
-    return jax.device_put(view, may_alias=True)
+    with jax.enable_x64(True):
+        return jax.device_put(view, may_alias=True)
 
 
 # --------------------------------------------------------------------------
@@ -309,16 +363,17 @@ def take(names: Sequence[str], values: Sequence[Any], *, xla_above: float = floa
             compute = np.result_type(*[_compute_dtype(a.dtype) for a in present])
             out = np.dtype(np.result_type(*[a.dtype if a.dtype.kind == "f" else _FLOAT64 for a in present]))
             arrays = [None if a is None else a.astype(compute, copy=False) for a in arrays]
-        if size <= xla_above:
-            return Arrays(tuple(arrays), NUMPY, False, out)
-        with jax.enable_x64(True):  # float64 stays float64 on the device
-            arrays = [None if a is None else _to_device(a, i) for i, a in enumerate(arrays)]
-        return Arrays(tuple(arrays), XLA, False, out)
+        # on the XLA evaluator the NumPy arrays are moved to the device by the caller
+        # (to_device), in blocks of rows where it runs them on several threads
+        return Arrays(tuple(arrays), NUMPY if size <= xla_above else XLA, False, out)
     x64 = bool(jax.config.jax_enable_x64)
     arrays = []
     for name, v in zip(names, values):
         if v is None or is_jax(v):
             arrays.append(v)
+            continue
+        if type(v) in (int, float):  # Python numbers are weakly typed: they take the JAX dtype
+            arrays.append(jnp.asarray(v))
             continue
         a = _numpy_array(name, v)
         if a.dtype == _FLOAT64 and not x64:

@@ -362,7 +362,7 @@ def _softplus(v):
     return _ns(v).logaddexp(v, 0.0)
 
 
-def wright_omega(z):
+def wright_omega(z: Any) -> Any:
     """The Wright omega function ``w = W(exp(z))``: the solution of ``w + log w = z``.
 
     Used by the conjugate of Jeffreys' generator. Newton's iteration
@@ -777,16 +777,16 @@ def alpha(a: float) -> Generator:
     power = a / (a - 1.0)
     if a > 1.0:
         domain = Interval(-math.inf, math.inf)
-        activation = lambda v: v  # noqa: E731
-        conjugate = lambda y: (_ns(y).maximum(1.0 + (a - 1.0) * y, 0.0) ** power - 1.0) / a  # noqa: E731
+        activation = lambda v: v
+        conjugate = lambda y: (_ns(y).maximum(1.0 + (a - 1.0) * y, 0.0) ** power - 1.0) / a
         composed = None
     else:
         edge = 1.0 / (1.0 - a)
         domain = Interval(-math.inf, edge, False, a < 0.0)
-        activation = lambda v: -edge * _ns(v).expm1(-v)  # noqa: E731
-        conjugate = lambda y: ((1.0 + (a - 1.0) * y) ** power - 1.0) / a  # noqa: E731
+        activation = lambda v: -edge * _ns(v).expm1(-v)
+        conjugate = lambda y: ((1.0 + (a - 1.0) * y) ** power - 1.0) / a
         # 1 + (a - 1) y = e^(-v) at y = activation(v): f* = expm1(-power v) / a.
-        composed = lambda v: _ns(v).expm1(-power * v) / a  # noqa: E731
+        composed = lambda v: _ns(v).expm1(-power * v) / a
     return Generator(
         name=f"alpha({a:g})",
         f=lambda t: (t**a - 1.0 - a * (t - 1.0)) / denom,
@@ -897,7 +897,7 @@ def custom(f: Callable, name: str | None = None) -> Generator:
     )
 
 
-def get(f) -> Generator:
+def get(f: str | Generator | Callable) -> Generator:
     """Resolve a table name, a :class:`Generator`, or a callable into a :class:`Generator`."""
     if isinstance(f, Generator):
         return f

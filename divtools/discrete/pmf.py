@@ -321,7 +321,7 @@ def _padded(p: Any, q: Any) -> tuple[Any, Any, Any]:
         p, q = padded
     else:
         p, q = p.reshape(rows, n), q.reshape(rows, n)
-    return p, q, lambda r: np.asarray(r)[:rows].reshape(batch)
+    return p, q, lambda r: np.asarray(r).reshape(-1)[:rows].reshape(batch)
 
 
 _SMALL = 2**17
@@ -330,18 +330,23 @@ _SMALL = 2**17
 def _compiled(A: B.Arrays, p: Any, q: Any, gen: Generator, normalize: bool, log_base: float | None,
               axis: int, names: tuple[str, str]) -> Any:
     """Validate and sum by compiled XLA passes; the fast route when it is exact."""
-    n = p.shape[-1]
-    rows = lambda r: r  # noqa: E731
-    if p.size <= _SMALL:  # on an accelerator: a few program shapes, not one per size
+    n, batch = p.shape[-1], p.shape[:-1]
+    if A.jax_out and p.size <= _SMALL:  # on an accelerator: a few program shapes, not one per size
         p, q, rows = _padded(p, q)
+    else:
+        p, q = p.reshape(-1, n), q.reshape(-1, n)
+        if not A.jax_out:  # NumPy input: to the device once, for every pass
+            p, q = B.to_device(p, 0), B.to_device(q, 1)
+        rows = lambda r: np.asarray(r).reshape(batch)
     needs_zeros = gen.infinite_when_q_zero or gen.infinite_when_p_zero
     stats = B.jax.device_get(A.run(_row_stats, p, q, zeros=needs_zeros))
+    stats = {key: rows(value) for key, value in stats.items()}
     dtype = np.dtype(p.dtype)
     min_p = min_q = stats["min"]
     if not np.all(stats["min"] >= 0):  # NaN or negative: find out which input
-        min_p, min_q = B.jax.device_get(A.run(_mins, p, q))
-    validate.check_rows(names[0], rows(min_p), rows(stats["sum_p"]), n, dtype, normalize, axis)
-    validate.check_rows(names[1], rows(min_q), rows(stats["sum_q"]), n, dtype, normalize, axis)
+        min_p, min_q = (rows(m) for m in B.jax.device_get(A.run(_mins, p, q)))
+    validate.check_rows(names[0], min_p, stats["sum_p"], n, dtype, normalize, axis)
+    validate.check_rows(names[1], min_q, stats["sum_q"], n, dtype, normalize, axis)
     sum_p, sum_q = stats["sum_p"], stats["sum_q"]
     gamma = (-stats["sum_d"] / sum_p).astype(dtype)
     scale_p, scale_q = _power_of_two_scales(sum_p, sum_q)
@@ -352,16 +357,18 @@ def _compiled(A: B.Arrays, p: Any, q: Any, gen: Generator, normalize: bool, log_
     )
     if not fast:
         return rows(B.jax.device_get(A.run(_traced, p, q, gen=gen, log_base=log_base)))
-    value = sum(np.asarray(A.run(_part_sum, p, q, gamma, part=part)) for part in gen.parts)
+    g = np.zeros(p.shape[0], dtype)
+    g[: gamma.size] = gamma.reshape(-1)  # padded rows: g = 0
+    value = rows(sum(np.asarray(A.run(_part_sum, p, q, g, part=part)) for part in gen.parts))
     q_zero, p_zero = _split_zero_patterns(stats["zeros"]) if needs_zeros else (False, False)
-    return rows(_finish(value, sum_q, q_zero, p_zero, gen, log_base))
+    return _finish(value, sum_q, q_zero, p_zero, gen, log_base)
 
 
 # --------------------------------------------------------------------------
 # Traced input: the exact route inline, with the table's partial derivatives.
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _differentiable_terms(gen: Generator) -> Any:
     """``gen.terms`` with the table's partial derivatives as its JVP (see module docs)."""
 

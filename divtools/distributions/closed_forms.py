@@ -119,7 +119,7 @@ def normal_pearson(m1, s1, m2, s2):
     return xp.where(ok, xp.expm1(log_i), xp.inf)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def normal_alpha(a: float):
     def alpha(m1, s1, m2, s2):
         xp = B.namespace(m1, s1, m2, s2)

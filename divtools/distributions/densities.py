@@ -288,8 +288,8 @@ class _Pair:
         ``log(pdf)`` underflows far out) is taken as the log of the smallest
         positive double."""
         out = []
-        for l, (a, b) in zip(self.raw_logs(x), self.supports):
-            out.append(np.where((l == -np.inf) & (x > a) & (x < b), _LOG_TINY, l))
+        for log_density, (a, b) in zip(self.raw_logs(x), self.supports):
+            out.append(np.where((log_density == -np.inf) & (x > a) & (x < b), _LOG_TINY, log_density))
         return tuple(out)
 
     def integrand(self, lp, lq):

@@ -8,8 +8,8 @@ dataclasses registered as JAX pytrees, so that their parameters may be arrays
 follow scipy's conventions (``scale`` is the standard deviation of the normal,
 ``1/rate`` of the exponential); :meth:`Exponential.from_rate` takes a rate.
 
-They are registered as JAX pytrees when the first one is made (so that
-``import divtools`` does not import JAX). Every divergence function of
+They are registered as JAX pytrees when JAX is imported (so that ``import
+divtools`` does not import JAX). Every divergence function of
 divtools accepts them, and frozen
 ``scipy.stats`` distributions of the same families are recognised
 (:func:`recognise`), so that the closed forms of :mod:`divtools.distributions.closed_forms`
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from divtools._core.backend import is_jax, is_traced, jax
+from divtools._core.backend import is_jax, is_traced, jax, on_jax_import
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -55,9 +55,6 @@ class Distribution:
     #: parameter names, in order
     params: tuple[str, ...] = ()
     discrete: bool = False
-
-    def __post_init__(self) -> None:
-        _register(type(self))
 
     def values(self):
         return tuple(getattr(self, k) for k in self.params)
@@ -93,22 +90,12 @@ def _short(v) -> str:
     return f"<{type(v).__name__} {np.shape(v)}>"
 
 
-_REGISTERED: set = set()
-
-
-def _register(cls: type) -> None:
-    """Register ``cls`` as a JAX pytree (its parameters are the leaves), once.
-
-    Done when the first instance is made rather than at import: an instance
-    exists before JAX can flatten it, and ``import divtools`` stays free of JAX.
-    """
-    if cls not in _REGISTERED:
-        _REGISTERED.add(cls)
-        jax.tree_util.register_dataclass(cls, data_fields=list(cls.params), meta_fields=[])
-
-
 def _pytree(cls):
-    return dataclasses.dataclass(frozen=True, repr=False)(cls)
+    """A frozen dataclass, registered as a JAX pytree (the parameters are its leaves)
+    when JAX is imported (:func:`divtools._core.backend.on_jax_import`)."""
+    cls = dataclasses.dataclass(frozen=True, repr=False)(cls)
+    on_jax_import(lambda: jax.tree_util.register_dataclass(cls, data_fields=list(cls.params), meta_fields=[]))
+    return cls
 
 
 def _scalar(v) -> float:
@@ -142,7 +129,7 @@ class Exponential(Distribution):
     params = ("scale", "loc")
 
     @classmethod
-    def from_rate(cls, rate, loc=0.0) -> "Exponential":
+    def from_rate(cls, rate, loc=0.0) -> Exponential:
         """``Exp(rate)``: ``scale = 1/rate``."""
         return cls(1.0 / rate if is_jax(rate) else 1.0 / np.asarray(rate, dtype=np.float64), loc)
 
@@ -240,7 +227,7 @@ def _scipy_parameters(frozen):
         return None
     try:
         parsed = dist._parse_args(*frozen.args, **frozen.kwds)
-    except Exception:  # noqa: BLE001 - unknown parametrisation: not recognised
+    except Exception:
         return None
     if hasattr(frozen, "pmf"):  # discrete: (shapes, loc)
         shapes, loc = parsed[0], parsed[1]
@@ -255,7 +242,7 @@ def _scipy_parameters(frozen):
     return name, shapes, loc, scale
 
 
-def recognise(x):
+def recognise(x: Any) -> Distribution | None:
     """A divtools :class:`Distribution` equal to ``x``, or ``None``.
 
     Frozen scipy ``norm``, ``expon``, ``laplace``, ``uniform`` and ``bernoulli``

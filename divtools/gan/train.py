@@ -33,6 +33,7 @@ import optax
 from divtools.gan import losses as ls
 from divtools.gan import scores
 from divtools.variational import critics as cr
+from divtools.variational import loop
 from divtools.variational.estimate import Critic, check_samples, estimate
 
 __all__ = ["GANResult", "Generator", "History", "fit_discriminator", "train"]
@@ -56,7 +57,7 @@ class Generator:
     prior: str = "normal"
 
     @staticmethod
-    def affine(scale, shift, prior: str = "normal", dtype=jnp.float32) -> "Generator":
+    def affine(scale, shift, prior: str = "normal", dtype=jnp.float32) -> Generator:
         """The affine generator ``z -> z A + b`` (``scale`` a number or a ``(k, d)``
         matrix ``A``, ``shift`` a number or ``(d,)``): ``affine(1.0, 0.0)`` is the
         identity, whose samples are the prior's noise itself."""
@@ -113,22 +114,76 @@ class GANResult(NamedTuple):
     checkpoints: Generator
     loss: str
 
-    def seed(self, i: int) -> "GANResult":
+    def seed(self, i: int) -> GANResult:
         """The ``i``-th run of a vmapped :func:`train` (a batch of keys)."""
-        take = lambda tree: jax.tree_util.tree_map(lambda a: a[i], tree)  # noqa: E731
+        take = lambda tree: jax.tree_util.tree_map(lambda a: a[i], tree)
         h = self.history
         return GANResult(take(self.generator), Critic(take(self.critic.network), self.critic.output),
                          History(h.critic_value[i], h.generator_loss[i], h.steps, h.distance[i]),
                          take(self.checkpoints), self.loss)
 
 
-_COMPILED: dict = {}
+@dataclasses.dataclass(frozen=True)
+class GANConfig:
+    """The static settings of :func:`train`'s loop, the static argument of its
+    ``jax.jit`` (JAX's cache holds one compiled loop per configuration).
+
+    Attributes:
+      loss, updates, n_critic, steps, batch_size, latent_dim, prior, learning_rate,
+        critic_learning_rate, clip, penalty, eval_every: as given to :func:`train`
+        (defaults resolved; ``latent_dim`` and ``prior`` those of ``init`` when given).
+      dim: the data's dimension.
+      generator_hidden, critic_hidden: the networks' hidden widths (the
+        generator's read from ``init`` when given).
+      generator_optimizer, critic_optimizer: the user's optax optimisers (through
+        :func:`divtools.variational.loop.static`: by identity if they cannot be
+        hashed), or ``None`` for the loss's default.
+      dtype: the computation's float type, by name.
+      data: ``None`` for sample arrays (an argument of the loop); else the dataset
+        (a :class:`~divtools.gan.datasets.Mixture` compared by its contents) or the
+        sampler, drawn from inside the loop.
+      is_dataset: whether ``data`` is a dataset (``sample(key, n)``) rather than a sampler.
+      batched: whether the key is a batch of keys (GANs trained under ``vmap``).
+    """
+
+    loss: str
+    updates: str
+    n_critic: int
+    steps: int
+    batch_size: int
+    latent_dim: int
+    prior: str
+    dim: int
+    generator_hidden: tuple
+    critic_hidden: tuple
+    learning_rate: float | None
+    critic_learning_rate: float | None
+    generator_optimizer: object
+    critic_optimizer: object
+    clip: float
+    penalty: float
+    eval_every: int
+    dtype: str
+    data: object
+    is_dataset: bool
+    batched: bool
+
+    def make_optimizers(self, spec: ls.Loss) -> tuple[optax.GradientTransformation, ...]:
+        """The generator's and the critic's optimisers (``spec``: the loss, whose default they are
+        unless the user gave them)."""
+        lr, c_lr = self.learning_rate, self.critic_learning_rate
+        g_opt, c_opt = self.generator_optimizer, self.critic_optimizer
+        g_opt = loop.unwrap(g_opt) if g_opt is not None else spec.optimizer(lr)
+        c_opt = loop.unwrap(c_opt) if c_opt is not None else spec.optimizer(c_lr if c_lr is not None else lr)
+        return g_opt, c_opt
 
 
-def _data_key(data):
-    if hasattr(data, "means"):  # a Mixture: arrays are not hashable
-        return ("mixture", data.means.tobytes(), data.means.shape, data.std, data.weights.tobytes())
-    return data
+def _static_data(data):
+    """``data`` as part of a :class:`GANConfig`: a Mixture by its contents (its arrays cannot be hashed)."""
+    if hasattr(data, "means"):
+        return loop.Static(data, ("mixture", data.means.tobytes(), data.means.shape, data.std,
+                                  data.weights.tobytes()))
+    return loop.static(data)
 
 
 def _as_array(data):
@@ -230,34 +285,23 @@ def train(data, *, loss: str = "nonsaturating", key, updates: str = "alternating
 def _train(data, spec, key, updates, n_critic, steps, batch_size, latent_dim, prior, g_hidden,
            c_hidden, lr, c_lr, g_opt, c_opt, clip, penalty, eval_every, eval_size, dtype,
            is_dataset, is_sampler, array, init):
-    key = jnp.asarray(key) if isinstance(key, jax.Array) else key
-    is_typed = jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-    batched = key.ndim == (1 if is_typed else 2)
+    key, batched = loop.key_batch(key)
     if array is not None:
         array = jnp.asarray(array, dtype)
         d = array.shape[1]
     else:
-        d = jax.eval_shape(lambda k: _draw(data, is_dataset, k, batch_size, dtype), jax.random.key(0)).shape[-1]
+        probe = jax.eval_shape(lambda k: _draw(data, is_dataset, k, batch_size, dtype), jax.random.key(0))
+        d = probe.shape[-1]
     if init is not None:
         latent_dim, prior = init.latent_dim, init.prior
         init = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), init)
         g_hidden = tuple(W.shape[1] for W, _ in init.layers[:-1])
     latent_dim = d if latent_dim is None else latent_dim
-    g_opt = g_opt if g_opt is not None else spec.optimizer(lr)
-    c_opt = c_opt if c_opt is not None else spec.optimizer(c_lr if c_lr is not None else lr)
-    config = (spec.name, updates, n_critic, steps, batch_size, latent_dim, prior, g_hidden, c_hidden,
-              lr, c_lr, g_opt if _hashable(g_opt) else object(), c_opt if _hashable(c_opt) else object(),
-              clip, penalty, eval_every, dtype.name, None if array is not None else _data_key(data),
-              None if array is None else array.shape, batched, jax.config.jax_enable_x64, init is None)
-    run = _COMPILED.get(config)
-    if run is None:
-        one = _make_run(data, spec, updates, n_critic, steps, batch_size, latent_dim, prior, d, g_hidden,
-                        c_hidden, g_opt, c_opt, clip, penalty, eval_every, dtype, is_dataset, array is not None)
-        run = jax.jit(jax.vmap(one, in_axes=(0, None, None)) if batched else one)
-        if len(_COMPILED) > 64:
-            _COMPILED.clear()
-        _COMPILED[config] = run
-    generator, critic, values, g_losses, checkpoints = run(key, array, init)
+    config = GANConfig(spec.name, updates, n_critic, steps, batch_size, latent_dim, prior, d, g_hidden,
+                       c_hidden, lr, c_lr, loop.static(g_opt), loop.static(c_opt), clip, penalty, eval_every,
+                       dtype.name, None if array is not None else _static_data(data), is_dataset,
+                       bool(batched))
+    generator, critic, values, g_losses, checkpoints = _loop(config, key, array, init)
 
     # distances to the data, by the exact core on the host (NumPy's sort)
     k_eval = jax.random.fold_in(jax.random.key(0), 1)
@@ -288,88 +332,91 @@ def _draw(data, is_dataset, key, n, dtype):
     return x[:, None] if x.ndim == 1 else x
 
 
-def _make_run(data, spec, updates, n_critic, steps, batch_size, latent_dim, prior, d, g_hidden, c_hidden,
-              g_opt, c_opt, clip, penalty, eval_every, dtype, is_dataset, has_array):
+@functools.partial(jax.jit, static_argnums=0)
+def _loop(config: GANConfig, key, array, init):
+    """The training loop of ``config``: one GAN, or one per key of a batch (``vmap``)."""
+    one = functools.partial(_one, config)
+    if config.batched:
+        one = jax.vmap(one, in_axes=(0, None, None))
+    return one(key, array, init)
+
+
+def _one(config: GANConfig, key, array, init):
+    spec = ls.loss(config.loss)
     obj = spec.objective
+    g_opt, c_opt = config.make_optimizers(spec)
+    data, is_dataset, has_array = loop.unwrap(config.data), config.is_dataset, array is not None
+    batch_size, updates, n_critic = config.batch_size, config.updates, config.n_critic
+    dtype = np.dtype(config.dtype)
+    latent_dim, d = config.latent_dim, config.dim
+    k_g, k_c, k_train = jax.random.split(key, 3)
+    gen = init if init is not None else Generator(
+        cr.init_layers(k_g, (latent_dim, *config.generator_hidden, d), dtype), latent_dim, config.prior)
+    critic = cr.init_mlp(k_c, d, config.critic_hidden, dtype)
 
-    def one(key, array, init):
-        k_g, k_c, k_train = jax.random.split(key, 3)
-        gen = init if init is not None else Generator(
-            cr.init_layers(k_g, (latent_dim, *g_hidden, d), dtype), latent_dim, prior)
-        critic = cr.init_mlp(k_c, d, c_hidden, dtype)
+    def real(k):
+        if has_array:
+            return array[jax.random.randint(k, (batch_size,), 0, array.shape[0])]
+        return _draw(data, is_dataset, k, batch_size, dtype)
 
-        def real(k):
-            if has_array:
-                return array[jax.random.randint(k, (batch_size,), 0, array.shape[0])]
-            return _draw(data, is_dataset, k, batch_size, dtype)
+    def critic_loss(c, x_real, x_fake, k):
+        value, _ = obj.bound(c(x_real), c(x_fake), ())
+        total = -value
+        if obj.lipschitz in ("gp", "lp"):
+            total = total + cr.gradient_penalty(c, x_real, x_fake, k, config.penalty,
+                                                one_sided=obj.lipschitz == "lp")
+        return total, value
 
-        def critic_loss(c, x_real, x_fake, k):
-            value, _ = obj.bound(c(x_real), c(x_fake), ())
-            total = -value
-            if obj.lipschitz in ("gp", "lp"):
-                total = total + cr.gradient_penalty(c, x_real, x_fake, k, penalty, one_sided=obj.lipschitz == "lp")
-            return total, value
+    def generator_loss(g, c, z):
+        return spec.generator_loss(c(g.transform(z)))
 
-        def generator_loss(g, c, z):
-            return spec.generator_loss(c(g.transform(z)))
+    def constrain(c):
+        return cr.clip_weights(c, config.clip) if obj.lipschitz == "clip" else c
 
-        def constrain(c):
-            return cr.clip_weights(c, clip) if obj.lipschitz == "clip" else c
+    def critic_step(carry, k):
+        g, c, gs, cs = carry
+        kr, kz, kp = jax.random.split(k, 3)
+        x_fake = g(kz, batch_size)
+        grads, value = jax.grad(critic_loss, has_aux=True)(c, real(kr), x_fake, kp)
+        upd, cs = c_opt.update(grads, cs, c)
+        return (g, constrain(optax.apply_updates(c, upd)), gs, cs), value
 
-        def critic_step(carry, k):
-            g, c, gs, cs = carry
-            kr, kz, kp = jax.random.split(k, 3)
-            x_fake = g(kz, batch_size)
-            grads, value = jax.grad(critic_loss, has_aux=True)(c, real(kr), x_fake, kp)
-            upd, cs = c_opt.update(grads, cs, c)
-            return (g, constrain(optax.apply_updates(c, upd)), gs, cs), value
+    def generator_step(g, c, gs, k):
+        z = g.latent(k, batch_size)
+        g_loss, grads = jax.value_and_grad(generator_loss)(g, c, z)
+        upd, gs = g_opt.update(grads, gs, g)
+        return optax.apply_updates(g, upd), gs, g_loss
 
-        def generator_step(g, c, gs, k):
-            z = g.latent(k, batch_size)
-            g_loss, grads = jax.value_and_grad(generator_loss)(g, c, z)
-            upd, gs = g_opt.update(grads, gs, g)
-            return optax.apply_updates(g, upd), gs, g_loss
+    def gda_step(carry, k):
+        k_solo, k_last = jax.random.split(k)
+        solo = n_critic if updates == "alternating" else n_critic - 1
+        if solo:
+            carry, values = jax.lax.scan(critic_step, carry, jax.random.split(k_solo, solo))
+            value = values[-1]
+        g, c, gs, cs = carry
+        if updates == "alternating":
+            g, gs, g_loss = generator_step(g, c, gs, k_last)
+            return (g, c, gs, cs), (value, g_loss)
+        # simultaneous: both gradients at (g, c) on one minibatch, applied together
+        kr, kz, kp = jax.random.split(k_last, 3)
+        z = g.latent(kz, batch_size)
+        c_grads, value = jax.grad(critic_loss, has_aux=True)(
+            c, real(kr), jax.lax.stop_gradient(g.transform(z)), kp)
+        g_loss, g_grads = jax.value_and_grad(generator_loss)(g, c, z)
+        c_upd, cs = c_opt.update(c_grads, cs, c)
+        g_upd, gs = g_opt.update(g_grads, gs, g)
+        c = constrain(optax.apply_updates(c, c_upd))
+        return (optax.apply_updates(g, g_upd), c, gs, cs), (value, g_loss)
 
-        def gda_step(carry, k):
-            k_solo, k_last = jax.random.split(k)
-            solo = n_critic if updates == "alternating" else n_critic - 1
-            if solo:
-                carry, values = jax.lax.scan(critic_step, carry, jax.random.split(k_solo, solo))
-                value = values[-1]
-            g, c, gs, cs = carry
-            if updates == "alternating":
-                g, gs, g_loss = generator_step(g, c, gs, k_last)
-                return (g, c, gs, cs), (value, g_loss)
-            # simultaneous: both gradients at (g, c) on one minibatch, applied together
-            kr, kz, kp = jax.random.split(k_last, 3)
-            z = g.latent(kz, batch_size)
-            c_grads, value = jax.grad(critic_loss, has_aux=True)(
-                c, real(kr), jax.lax.stop_gradient(g.transform(z)), kp)
-            g_loss, g_grads = jax.value_and_grad(generator_loss)(g, c, z)
-            c_upd, cs = c_opt.update(c_grads, cs, c)
-            g_upd, gs = g_opt.update(g_grads, gs, g)
-            c = constrain(optax.apply_updates(c, c_upd))
-            return (optax.apply_updates(g, g_upd), c, gs, cs), (value, g_loss)
+    def chunk(carry, k):
+        carry, (values, g_losses) = jax.lax.scan(gda_step, carry, jax.random.split(k, config.eval_every))
+        return carry, (values, g_losses, carry[0])
 
-        def chunk(carry, k):
-            carry, (values, g_losses) = jax.lax.scan(gda_step, carry, jax.random.split(k, eval_every))
-            return carry, (values, g_losses, carry[0])
-
-        init = (gen, critic, g_opt.init(gen), c_opt.init(critic))
-        (gen, critic, _, _), (values, g_losses, ckpts) = jax.lax.scan(
-            chunk, init, jax.random.split(k_train, steps // eval_every))
-        checkpoints = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init[0], ckpts)
-        return gen, critic, values.reshape(-1), g_losses.reshape(-1), checkpoints
-
-    return one
-
-
-def _hashable(x) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
+    init = (gen, critic, g_opt.init(gen), c_opt.init(critic))
+    (gen, critic, _, _), (values, g_losses, ckpts) = jax.lax.scan(
+        chunk, init, jax.random.split(k_train, config.steps // config.eval_every))
+    checkpoints = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init[0], ckpts)
+    return gen, critic, values.reshape(-1), g_losses.reshape(-1), checkpoints
 
 
 def fit_discriminator(data, generator, *, key, loss: str = "minimax", steps: int = 2000,

@@ -94,7 +94,7 @@ def _maximise_concave(h, lo: float, hi: float) -> float:
     return float(best)
 
 
-def conjugate(f, y):
+def conjugate(f: Any, y: ArrayLike) -> Any:
     r"""``f*(y) = sup_{t >= 0} (t y - f(t))`` by 1-D maximisation (NumPy, elementwise).
 
     ``inf`` outside the conjugate's domain (where the supremum is unbounded:
@@ -112,7 +112,7 @@ def conjugate(f, y):
     gen = _gen(f)
     y = np.asarray(y, dtype=np.float64)
     out = np.empty(y.shape)
-    f_np = lambda t: float(gen.f(np.float64(t)))  # noqa: E731
+    f_np = lambda t: float(gen.f(np.float64(t)))
     for idx in np.ndindex(y.shape):
         yy = float(y[idx])
         if yy > gen.f_prime_at_inf:
@@ -122,7 +122,7 @@ def conjugate(f, y):
     return float(out[()]) if out.ndim == 0 else out
 
 
-def biconjugate(f, t):
+def biconjugate(f: Any, t: ArrayLike) -> Any:
     r"""``f**(t) = sup_{y in dom f*} (t y - f*(y))`` from the table's ``f*``, by 1-D
     maximisation; equals ``f(t)`` for every convex lower-semicontinuous ``f``
     (Fenchel-Moreau). NumPy, elementwise, ``t >= 0``. Where the supremum is a
@@ -141,7 +141,7 @@ def biconjugate(f, t):
     dom = gen.conjugate_domain
     t = np.asarray(t, dtype=np.float64)
     out = np.empty(t.shape)
-    fs = lambda y: float(gen.conjugate(np.float64(y)))  # noqa: E731
+    fs = lambda y: float(gen.conjugate(np.float64(y)))
     for idx in np.ndindex(t.shape):
         tt = float(t[idx])
         out[idx] = _maximise_concave(lambda y: tt * y - fs(y) if dom.contains(y) else -math.inf,
@@ -153,7 +153,7 @@ def biconjugate(f, t):
 # The variational representation.
 
 
-def optimal_critic(p, q, f="kl"):
+def optimal_critic(p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any:
     r"""``T*(x) = f'(p(x)/q(x))``, the critic that attains ``D_f`` in the dual.
 
     Conventions at the support boundaries: where ``q = 0 < p`` it is
@@ -249,7 +249,7 @@ def _conjugate_limit(gen: Generator) -> float:
 # Density ratios from classifiers.
 
 
-def density_ratio_from_classifier(c, *, prior: float = 0.5, logits: bool = False):
+def density_ratio_from_classifier(c: ArrayLike, *, prior: float = 0.5, logits: bool = False) -> Any:
     r"""``r(x) = p(x)/q(x) = ((1 - pi)/pi) c(x) / (1 - c(x))`` from a classifier
     ``c(x) = Pr(y = +1 | x)`` trained with class prior ``pi = Pr(y = +1)`` (P labelled +1).
 
@@ -355,7 +355,7 @@ class GibbsResult(NamedTuple):
     q: object
 
 
-def ebm_log_likelihood(p_data, energy) -> GibbsResult:
+def ebm_log_likelihood(p_data: ArrayLike, energy: ArrayLike) -> GibbsResult:
     r"""Expected log-likelihood of an energy model ``p_E(x) = exp(E(x))/Z`` under ``p_data``:
     ``E_data[E] - log Z = min_q (E_data[E] - E_q[E] - H(q))``, the minimum at
     ``q = softmax(E)`` (the Gibbs principle; CSE6243 lecture 16, seed 003)."""

@@ -9,9 +9,10 @@ Wasserstein distance sees how far apart the two lines are.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from divtools._core import backend as B
 from divtools._core.backend import jax, jnp
@@ -102,7 +103,7 @@ class GaussianFit(NamedTuple):
     history: np.ndarray
 
 
-def mixture_grid(means=((-2.0, 0.0), (2.0, 0.0)), scale: float = 0.6, *, half_width: float = 6.0,
+def mixture_grid(means: ArrayLike = ((-2.0, 0.0), (2.0, 0.0)), scale: float = 0.6, *, half_width: float = 6.0,
                  k: int = 96) -> MixtureGrid:
     """An equal-weight mixture of ``N(mean_i, scale^2 I)`` on a ``k x k`` grid over
     ``[-half_width, half_width]^2``."""
@@ -113,7 +114,7 @@ def mixture_grid(means=((-2.0, 0.0), (2.0, 0.0)), scale: float = 0.6, *, half_wi
     return MixtureGrid(axis, dens / dens.sum(), means, float(scale))
 
 
-def gaussian_on_grid(axis, mean, log_scale):
+def gaussian_on_grid(axis: Any, mean: Any, log_scale: Any) -> Any:
     """The masses of ``N(mean, exp(log_scale)^2 I)`` on the grid ``axis x axis`` (JAX,
     differentiable in ``mean`` and ``log_scale``)."""
     gx = -((axis - mean[0]) ** 2) / (2 * jnp.exp(2 * log_scale))
@@ -124,7 +125,7 @@ def gaussian_on_grid(axis, mean, log_scale):
     return w / w.sum()
 
 
-def fit_isotropic_gaussian(grid: MixtureGrid, divergence: str, *, init=((0.5, 0.5), 1.0),
+def fit_isotropic_gaussian(grid: MixtureGrid, divergence: str, *, init: tuple = ((0.5, 0.5), 1.0),
                            steps: int = 1500, lr: float = 0.05, mmd_bandwidth: float = 1.0) -> GaussianFit:
     """Fit ``N(mean, scale^2 I)`` (its masses on the grid) to ``grid.target`` by Adam
     on ``(mean, log scale)``, with gradients through divtools' exact divergences.

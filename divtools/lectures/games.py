@@ -33,7 +33,6 @@ and theorem 1.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -42,10 +41,10 @@ from numpy.typing import ArrayLike
 from divtools._core import backend as B
 from divtools._core import numerics as nx
 from divtools._core.backend import jax, jnp
-
-_optax = B.lazy("optax")
 from divtools.discrete import pmf
 from divtools.discrete.generators import GENERATORS
+
+_optax = B.lazy("optax")
 
 __all__ = [
     "CrossEntropyParts",
@@ -117,7 +116,7 @@ def _exact_sum(x):
 # The 0-1 game.
 
 
-def zero_one_error(eta, p, q, *, prior: float = 0.5):
+def zero_one_error(eta: ArrayLike, p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
     r"""Probability that the strategy ``eta`` guesses wrong under the 0-1 loss.
 
     ``err(eta) = pi sum_x p(x) (1 - eta(x)) + (1 - pi) sum_x q(x) eta(x)``, where
@@ -137,7 +136,7 @@ def zero_one_error(eta, p, q, *, prior: float = 0.5):
     return A.output(value)
 
 
-def bayes_strategy(p, q, *, prior: float = 0.5):
+def bayes_strategy(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
     """The Bayes-optimal strategy ``eta(x) = 1[pi p(x) >= (1 - pi) q(x)]`` (ties: guess P)."""
     pi = _prior(prior)
     A, p, q = _inputs(p, q)
@@ -145,7 +144,7 @@ def bayes_strategy(p, q, *, prior: float = 0.5):
     return A.output(xp.where(pi * p >= (1.0 - pi) * q, 1.0, 0.0))
 
 
-def bayes_error(p, q, *, prior: float = 0.5):
+def bayes_error(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
     r"""The optimal 0-1 error ``sum_x min(pi p(x), (1 - pi) q(x))``; ``1/2 - TV/2`` for ``pi = 1/2``.
 
     A sum of non-negative terms (no ``1/2 - TV/2`` cancellation when TV is near 1).
@@ -168,7 +167,7 @@ def bayes_error(p, q, *, prior: float = 0.5):
 # The cross-entropy game and the GAN value.
 
 
-def cross_entropy_loss(eta, p, q, *, prior: float = 0.5):
+def cross_entropy_loss(eta: ArrayLike, p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
     r"""Expected log loss ``-pi sum p log eta - (1 - pi) sum q log(1 - eta)`` (nats).
 
     ``inf`` where the strategy is certain and wrong on an outcome of positive
@@ -187,7 +186,7 @@ def cross_entropy_loss(eta, p, q, *, prior: float = 0.5):
     return A.output(value)
 
 
-def optimal_discriminator(p, q, *, prior: float = 0.5):
+def optimal_discriminator(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
     r"""``eta*(x) = pi p(x) / (pi p(x) + (1 - pi) q(x))``, the posterior of "from P".
 
     Optimal for the log loss (and the GAN discriminator for ``pi = 1/2``).
@@ -210,7 +209,7 @@ def _posterior_entropy_terms(a, b):
     return xp.where(a > 0, a * nx.log1p(b / a_s), 0.0) + xp.where(b > 0, b * nx.log1p(a / b_s), 0.0)
 
 
-def cross_entropy_value(p, q, *, prior: float = 0.5):
+def cross_entropy_value(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
     r"""The optimal log loss, ``H(Y | X) = sum_x [a log((a+b)/a) + b log((a+b)/b)]``,
     ``a = pi p(x)``, ``b = (1 - pi) q(x)``; equal to ``log 2 - JS(P, Q)`` for ``pi = 1/2``.
 
@@ -239,7 +238,7 @@ class CrossEntropyParts(NamedTuple):
     kl: object
 
 
-def cross_entropy_decomposition(y, y_hat) -> CrossEntropyParts:
+def cross_entropy_decomposition(y: ArrayLike, y_hat: ArrayLike) -> CrossEntropyParts:
     r"""Binary cross-entropy of a (soft) label ``y`` and a prediction ``y_hat``, split as
     ``-y log y_hat - (1 - y) log(1 - y_hat) = H(Ber(y)) + KL(Ber(y) || Ber(y_hat))`` (nats).
 
@@ -274,7 +273,7 @@ def _gan_labels(real_label):
     return real_label
 
 
-def gan_value(d, p_data, p_g, *, real_label: int = 1):
+def gan_value(d: ArrayLike, p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1) -> Any:
     r"""The GAN objective ``V(D)`` that the discriminator maximises (nats).
 
     ``real_label=1`` (Goodfellow et al. 2014; seed 001):
@@ -295,14 +294,14 @@ def gan_value(d, p_data, p_g, *, real_label: int = 1):
     return A.output(value)
 
 
-def gan_optimal_discriminator(p_data, p_g, *, real_label: int = 1):
+def gan_optimal_discriminator(p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1) -> Any:
     """``D* = p_data/(p_data + p_g)`` (``real_label=1``) or ``p_g/(p_data + p_g)`` (``real_label=0``)."""
     _gan_labels(real_label)
     d = optimal_discriminator(p_data, p_g)
     return d if real_label == 1 else 1.0 - d
 
 
-def gan_optimal_value(p_data, p_g):
+def gan_optimal_value(p_data: ArrayLike, p_g: ArrayLike) -> Any:
     r"""``max_D V(D) = 2 JS(p_data, p_g) - log 4``, in ``[-log 4, 0]`` (the ``gan`` generator's divergence)."""
     return pmf.divergence(p_data, p_g, GENERATORS["gan"], names=("p_data", "p_g"))
 
@@ -349,7 +348,8 @@ def _solve(objective_of, p, q, steps, lr, key):
         return GameSolution(np.asarray(eta), float(value), steps)
 
 
-def solve_zero_one(p, q, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key=None):
+def solve_zero_one(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1,
+                   key: Any = None) -> GameSolution:
     """Minimise the 0-1 error numerically; ``value`` is the error reached (compare
     :func:`bayes_error`)."""
     pi = _prior(prior)
@@ -358,7 +358,8 @@ def solve_zero_one(p, q, *, prior: float = 0.5, steps: int = 3000, lr: float = 0
     return sol._replace(value=-sol.value)
 
 
-def solve_cross_entropy(p, q, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key=None):
+def solve_cross_entropy(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1,
+                        key: Any = None) -> GameSolution:
     """Minimise the log loss numerically; ``value`` is the loss reached (compare
     :func:`cross_entropy_value`)."""
     pi = _prior(prior)
@@ -371,7 +372,8 @@ def solve_cross_entropy(p, q, *, prior: float = 0.5, steps: int = 3000, lr: floa
     return sol._replace(value=-sol.value)
 
 
-def solve_gan(p_data, p_g, *, real_label: int = 1, steps: int = 3000, lr: float = 0.1, key=None):
+def solve_gan(p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1, steps: int = 3000, lr: float = 0.1,
+              key: Any = None) -> GameSolution:
     """Maximise ``V(D)`` numerically over ``D in [0, 1]^n`` (compare
     :func:`gan_optimal_value` and :func:`gan_optimal_discriminator`)."""
     _gan_labels(real_label)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -10,6 +13,7 @@ import numpy as np
 import optax
 
 from divtools.variational import critics as cr
+from divtools.variational import loop
 from divtools.variational import objectives as ob
 
 __all__ = ["Critic", "Estimate", "estimate"]
@@ -152,7 +156,7 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
     Chintala & Bottou (2017); Gulrajani et al. (2017); Miyato et al. (2018).
     """
     obj = ob.objective(divergence, objective, **objective_options)  # validates the names
-    spec = (divergence, objective, tuple(sorted(objective_options.items())))
+    spec = (divergence, objective, tuple((k, loop.static(v)) for k, v in sorted(objective_options.items())))
     n_cat = None
     arrays = [x for x in (x_p, x_q) if not callable(x)]
     if any(np.asarray(a).dtype.kind in "biu" for a in arrays if not isinstance(a, jax.Array)):
@@ -185,41 +189,67 @@ def _n_eval(n, fraction):
     return n_eval
 
 
-def _host_rng(key, salt: int) -> np.random.Generator:
-    """A NumPy generator determined by ``key`` and ``salt``, for draws made on the host
-    (XLA's CPU sort takes about a second to compile)."""
-    seed = np.asarray(jax.random.key_data(key)).ravel().tolist()
-    return np.random.default_rng([*seed, salt])
-
-
-def _host_permutation(key, n: int, salt: int) -> np.ndarray:
-    """A permutation of ``range(n)`` determined by ``key`` (see :func:`_host_rng`)."""
-    return _host_rng(key, salt).permutation(n).astype(np.int32)
-
-
-def _keys(key):
-    """``(key as an array, whether it is a batch of keys)``: typed keys of shape ``(k,)``
-    or raw ``uint32`` keys of shape ``(k, 2)`` are batches."""
-    key = jnp.asarray(key) if isinstance(key, jax.Array) else key
-    typed = jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
-    return key, (jnp.ndim(key) == 1 if typed else key.ndim == 2)
-
-
 def _split(x, perm, n_eval):
     """Held-out split of a sample array by a permutation."""
     return x[perm[n_eval:]], x[perm[:n_eval]]
 
 
-_COMPILED: dict = {}  # one compiled training function per configuration (compiling takes seconds)
+@dataclasses.dataclass(frozen=True)
+class EstimateConfig:
+    """The static settings of :func:`estimate`'s training loop, the static argument of
+    its ``jax.jit`` (JAX's cache holds one compiled loop per configuration).
+
+    Attributes:
+      divergence, objective: the names given to :func:`estimate`.
+      objective_options: the objective's options as sorted ``(name, value)`` pairs.
+      hidden: the critic's hidden widths.
+      optimizer: the user's optax optimiser (through :func:`divtools.variational.loop.static`: by
+        identity if it cannot be hashed), or ``None`` for the objective's default
+        at ``learning_rate``.
+      learning_rate: as given (``None``: the default optimiser's own rate).
+      batch_size, steps, eval_size, clip, penalty: as given to :func:`estimate`.
+      n_eval_p, n_eval_q: held-out rows of each sample array (0 for a sampler).
+      dtype: the computation's float type, by name.
+      sampler_p, sampler_q: the samplers (through :func:`divtools.variational.loop.static`), ``None``
+        for sample arrays.
+      batched: whether the key is a batch of keys (critics trained under ``vmap``).
+    """
+
+    divergence: str
+    objective: str | None
+    objective_options: tuple
+    hidden: tuple
+    optimizer: object
+    learning_rate: float | None
+    batch_size: int
+    steps: int
+    n_eval_p: int
+    n_eval_q: int
+    eval_size: int
+    clip: float
+    penalty: float
+    dtype: str
+    sampler_p: object
+    sampler_q: object
+    batched: bool
+
+    def make_objective(self) -> ob.Objective:
+        """The :class:`~divtools.variational.objectives.Objective` of these settings."""
+        options = {name: loop.unwrap(v) for name, v in self.objective_options}
+        return ob.objective(self.divergence, self.objective, **options)
+
+    def make_optimizer(self, lipschitz: str | None) -> optax.GradientTransformation:
+        """The user's optimiser, or the default of an objective with this ``lipschitz``
+        constraint (``None``: Adam) at ``learning_rate``."""
+        if self.optimizer is not None:
+            return loop.unwrap(self.optimizer)
+        lr = self.learning_rate
+        return _OPTIMIZERS.get(lipschitz, lambda lr: optax.adam(lr if lr is not None else 1e-3))(lr)
 
 
 def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eval_fraction,
          eval_size, clip, penalty, dtype):
-    user_optimizer = optimizer
-    if optimizer is None:
-        maker = _OPTIMIZERS.get(obj.lipschitz, lambda lr: optax.adam(lr if lr is not None else 1e-3))
-        optimizer = maker(lr)
-    key, batched = _keys(key)
+    key, batched = loop.key_batch(key)
     sampler_p, sampler_q = callable(x_p), callable(x_q)
     data = tuple(None if s else jnp.asarray(x, dtype=dtype) for s, x in ((sampler_p, x_p), (sampler_q, x_q)))
 
@@ -231,90 +261,92 @@ def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eva
             continue
         n = x.shape[0]
         n_eval = _n_eval(n, eval_fraction)
-        stack = np.stack([_host_permutation(k, n, salt) for k in keys])
+        stack = np.stack([loop.host_permutation(k, n, salt) for k in keys])
         perms.append((jnp.asarray(stack if batched else stack[0]), n_eval))
     n_eval_p = perms[0][1] if perms[0] is not None else 0
     n_eval_q = perms[1][1] if perms[1] is not None else 0
 
-    config = (spec, user_optimizer if _hashable(user_optimizer) else object(), lr, tuple(hidden), batch_size,
-              steps, n_eval_p, n_eval_q, eval_size, clip, penalty, np.dtype(dtype).name,
-              x_p if sampler_p else None, x_q if sampler_q else None, bool(batched),
-              jax.config.jax_enable_x64)
-    run = _COMPILED.get(config)
-
-    def one(k, data_p, data_q, perm_p, perm_q):
-        _, k_init, k_train, k_eval = jax.random.split(k, 4)
-        if sampler_p:
-            train_p = eval_p = None
-        else:
-            train_p, eval_p = _split(data_p, perm_p, n_eval_p)
-        if sampler_q:
-            train_q = eval_q = None
-        else:
-            train_q, eval_q = _split(data_q, perm_q, n_eval_q)
-
-        def draw(kk, sampler, train, x_src):
-            if sampler:
-                return jnp.asarray(x_src(kk), dtype=dtype)
-            idx = jax.random.randint(kk, (batch_size,), 0, train.shape[0])
-            return train[idx]
-
-        probe = draw(jax.random.key(0), sampler_p, train_p, x_p)
-        critic = cr.init_mlp(k_init, probe.shape[-1], hidden, dtype)
-        if obj.lipschitz == "sn":
-            critic = cr.spectral_normalize(critic)
-        opt_state = optimizer.init(critic)
-
-        def loss_fn(c, bp, bq, state, kgp):
-            value, new_state = obj.bound(c(bp), c(bq), state)
-            loss = -value
-            if obj.lipschitz in ("gp", "lp"):
-                loss = loss + cr.gradient_penalty(c, bp, bq, kgp, penalty, one_sided=obj.lipschitz == "lp")
-            return loss, (value, new_state)
-
-        def step(carry, kk):
-            c, opt_state, state = carry
-            kp, kq, kgp = jax.random.split(kk, 3)
-            bp, bq = draw(kp, sampler_p, train_p, x_p), draw(kq, sampler_q, train_q, x_q)
-            grads, (value, state) = jax.grad(loss_fn, has_aux=True)(c, bp, bq, state, kgp)
-            updates, opt_state = optimizer.update(grads, opt_state, c)
-            c = optax.apply_updates(c, updates)
-            if obj.lipschitz == "clip":
-                c = cr.clip_weights(c, clip)
-            elif obj.lipschitz == "sn":
-                c = cr.spectral_normalize(c)
-            return (c, opt_state, state), value
-
-        init = (critic, opt_state, obj.init_state(dtype))
-        (critic, _, _), history = jax.lax.scan(step, init, jax.random.split(k_train, steps))
-        kp, kq = jax.random.split(k_eval)
-        ep = _many(x_p, kp, eval_size, dtype) if sampler_p else eval_p  # samplers: fresh samples
-        eq = _many(x_q, kq, eval_size, dtype) if sampler_q else eval_q
-        value, se = obj.evaluate(critic(ep), critic(eq))
-        if sampler_p or sampler_q:  # no fixed training set: the last tenth of the batches' bounds
-            tail = history[-max(1, steps // 10):]
-            train_value = jnp.mean(tail)
-        else:
-            train_value, _ = obj.evaluate(critic(train_p), critic(train_q))
-        return value, se, train_value, history, critic
-
+    divergence, objective, options = spec
+    config = EstimateConfig(divergence, objective, options, tuple(hidden), loop.static(optimizer), lr,
+                            batch_size, steps, n_eval_p, n_eval_q, eval_size, clip, penalty,
+                            np.dtype(dtype).name, loop.static(x_p) if sampler_p else None,
+                            loop.static(x_q) if sampler_q else None, bool(batched))
     pp = None if perms[0] is None else perms[0][0]
     pq = None if perms[1] is None else perms[1][0]
-    if run is None:
-        run = jax.jit(jax.vmap(one, in_axes=(0, None, None, 0, 0)) if batched else one)
-        if len(_COMPILED) > 64:
-            _COMPILED.clear()
-        _COMPILED[config] = run
-    value, se, train_value, history, network = run(key, *data, pp, pq)
+    value, se, train_value, history, network = _loop(config, key, *data, pp, pq)
     return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
 
 
-def _hashable(x) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
+@functools.partial(jax.jit, static_argnums=0)
+def _loop(config: EstimateConfig, key, data_p, data_q, perm_p, perm_q):
+    """The training loop of ``config``: one critic, or one per key of a batch (``vmap``)."""
+    one = functools.partial(_one, config)
+    if config.batched:
+        one = jax.vmap(one, in_axes=(0, None, None, 0, 0))
+    return one(key, data_p, data_q, perm_p, perm_q)
+
+
+def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q):
+    obj = config.make_objective()
+    optimizer = config.make_optimizer(obj.lipschitz)
+    x_p, x_q = loop.unwrap(config.sampler_p), loop.unwrap(config.sampler_q)
+    sampler_p, sampler_q = x_p is not None, x_q is not None
+    batch_size, steps, eval_size = config.batch_size, config.steps, config.eval_size
+    dtype = np.dtype(config.dtype)
+    _, k_init, k_train, k_eval = jax.random.split(k, 4)
+    if sampler_p:
+        train_p = eval_p = None
+    else:
+        train_p, eval_p = _split(data_p, perm_p, config.n_eval_p)
+    if sampler_q:
+        train_q = eval_q = None
+    else:
+        train_q, eval_q = _split(data_q, perm_q, config.n_eval_q)
+
+    def draw(kk, sampler, train, x_src):
+        if sampler:
+            return jnp.asarray(x_src(kk), dtype=dtype)
+        idx = jax.random.randint(kk, (batch_size,), 0, train.shape[0])
+        return train[idx]
+
+    probe = draw(jax.random.key(0), sampler_p, train_p, x_p)
+    critic = cr.init_mlp(k_init, probe.shape[-1], config.hidden, dtype)
+    if obj.lipschitz == "sn":
+        critic = cr.spectral_normalize(critic)
+    opt_state = optimizer.init(critic)
+
+    def loss_fn(c, bp, bq, state, kgp):
+        value, new_state = obj.bound(c(bp), c(bq), state)
+        loss = -value
+        if obj.lipschitz in ("gp", "lp"):
+            loss = loss + cr.gradient_penalty(c, bp, bq, kgp, config.penalty, one_sided=obj.lipschitz == "lp")
+        return loss, (value, new_state)
+
+    def step(carry, kk):
+        c, opt_state, state = carry
+        kp, kq, kgp = jax.random.split(kk, 3)
+        bp, bq = draw(kp, sampler_p, train_p, x_p), draw(kq, sampler_q, train_q, x_q)
+        grads, (value, state) = jax.grad(loss_fn, has_aux=True)(c, bp, bq, state, kgp)
+        updates, opt_state = optimizer.update(grads, opt_state, c)
+        c = optax.apply_updates(c, updates)
+        if obj.lipschitz == "clip":
+            c = cr.clip_weights(c, config.clip)
+        elif obj.lipschitz == "sn":
+            c = cr.spectral_normalize(c)
+        return (c, opt_state, state), value
+
+    init = (critic, opt_state, obj.init_state(dtype))
+    (critic, _, _), history = jax.lax.scan(step, init, jax.random.split(k_train, steps))
+    kp, kq = jax.random.split(k_eval)
+    ep = _many(x_p, kp, eval_size, dtype) if sampler_p else eval_p  # samplers: fresh samples
+    eq = _many(x_q, kq, eval_size, dtype) if sampler_q else eval_q
+    value, se = obj.evaluate(critic(ep), critic(eq))
+    if sampler_p or sampler_q:  # no fixed training set: the last tenth of the batches' bounds
+        tail = history[-max(1, steps // 10):]
+        train_value = jnp.mean(tail)
+    else:
+        train_value, _ = obj.evaluate(critic(train_p), critic(train_q))
+    return value, se, train_value, history, critic
 
 
 def _many(sampler, key, n, dtype):

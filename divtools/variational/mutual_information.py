@@ -28,6 +28,8 @@ bounds of mutual information"; Song & Ermon (2020, SMILE); Czyz et al. (2023,
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import inspect
 import math
 
@@ -37,9 +39,9 @@ import numpy as np
 import optax
 
 from divtools.variational import critics as cr
-from divtools.variational.estimate import (_COMPILED, Critic, Estimate, _hashable, _host_permutation, _host_rng,
-                                          _keys, check_samples)
+from divtools.variational import loop
 from divtools.variational import objectives as ob
+from divtools.variational.estimate import Critic, Estimate, check_samples
 
 __all__ = ["mutual_information", "pair_scores"]
 
@@ -92,8 +94,8 @@ def _standardize_into_first_layer(critic: cr.MLP, shift, scale) -> cr.MLP:
 
 def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), optimizer=None,
                        learning_rate: float = 1e-3, batch_size: int = 256, negatives: int | None = 8,
-                       steps: int = 1000, eval_fraction: float = 0.5, block_size: int = 32, standardize: bool = True,
-                       dtype=None, **objective_options) -> Estimate:
+                       steps: int = 1000, eval_fraction: float = 0.5, block_size: int = 32,
+                       standardize: bool = True, dtype=None, **objective_options) -> Estimate:
     r"""Estimate ``I(X; Y)`` in nats from paired samples ``x[i], y[i]``.
 
     The critic ``V(x, y)`` is a ReLU network on the concatenated pair, trained on
@@ -140,10 +142,7 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
     """
     if objective not in _OBJECTIVES:
         raise ValueError(f"objective: one of {', '.join(_OBJECTIVES)}, got {objective!r}")
-    obj = ob.objective("kl", objective, **objective_options)
-    clip = None  # SMILE's clipping of V inside log E_Q e^V
-    if objective == "smile":
-        clip = float(objective_options.get("tau", inspect.signature(ob.smile).parameters["tau"].default))
+    obj = ob.objective("kl", objective, **objective_options)  # validates the options
     xs = [check_samples(name, v) for name, v in (("x", x), ("y", y))]
     xs = [v[:, None] if v.ndim == 1 else v for v in xs]
     for name, v in zip(("x", "y"), xs):
@@ -172,8 +171,9 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
         if dtype.kind != "f":
             dtype = np.float64 if jax.config.jax_enable_x64 else np.float32
     dtype = np.dtype(dtype)
-    args = (obj, clip, xs[0], xs[1], key, tuple(hidden), optimizer, learning_rate, batch_size, negatives, steps, n_eval,
-            block_size, standardize, dtype)
+    options = tuple((k, loop.static(v)) for k, v in sorted(objective_options.items()))
+    args = (obj, objective, options, xs[0], xs[1], key, tuple(hidden), optimizer, learning_rate, batch_size,
+            negatives, steps, n_eval, block_size, standardize, dtype)
     if dtype == np.float64 and not jax.config.jax_enable_x64:
         with jax.enable_x64(True):
             return _run(*args)
@@ -183,20 +183,71 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
 def _batches(key, n_train: int, batch_size: int, steps: int) -> np.ndarray:
     """``(steps, batch_size)`` training indices: epochs of fresh permutations, each cut
     into whole batches (no index twice in a batch), drawn on the host from ``key``."""
-    rng = _host_rng(key, 2)
+    rng = loop.host_rng(key, 2)
     per_epoch = n_train // batch_size
     epochs = -(-steps // per_epoch)
     idx = np.stack([rng.permutation(n_train)[: per_epoch * batch_size] for _ in range(epochs)])
     return idx.reshape(-1, batch_size)[:steps].astype(np.int32)
 
 
-def _run(obj, clip, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_eval, block_size, standardize,
-         dtype):
-    key, batched = _keys(key)
+@dataclasses.dataclass(frozen=True)
+class MIConfig:
+    """The static settings of :func:`mutual_information`'s training loop, the static
+    argument of its ``jax.jit`` (JAX's cache holds one compiled loop per configuration).
+
+    Attributes:
+      objective: the objective's name; objective_options: its options as sorted
+        ``(name, value)`` pairs.
+      hidden, learning_rate, batch_size, negatives, steps, block_size: as given
+        to :func:`mutual_information` (``negatives`` resolved).
+      optimizer: the user's optax optimiser (through :func:`divtools.variational.loop.static`: by
+        identity if it cannot be hashed), or ``None`` for Adam at ``learning_rate``.
+      d_x: the dimension of ``x`` (the first columns of each pair).
+      n_eval: held-out pairs.
+      dtype: the computation's float type, by name.
+      batched: whether the key is a batch of keys (critics trained under ``vmap``).
+    """
+
+    objective: str
+    objective_options: tuple
+    hidden: tuple
+    optimizer: object
+    learning_rate: float
+    batch_size: int
+    negatives: int
+    steps: int
+    d_x: int
+    n_eval: int
+    block_size: int
+    dtype: str
+    batched: bool
+
+    def make_objective(self) -> ob.Objective:
+        """The :class:`~divtools.variational.objectives.Objective` of these settings."""
+        return ob.objective("kl", self.objective, **self.options())
+
+    def make_optimizer(self) -> optax.GradientTransformation:
+        """The user's optimiser, or Adam at ``learning_rate``."""
+        return loop.unwrap(self.optimizer) if self.optimizer is not None else optax.adam(self.learning_rate)
+
+    def options(self) -> dict:
+        """The objective's options as keyword arguments."""
+        return {name: loop.unwrap(v) for name, v in self.objective_options}
+
+    def clip(self) -> float | None:
+        """SMILE's clipping of ``V`` inside ``log E_Q e^V`` (its ``tau``); ``None`` for the others."""
+        if self.objective != "smile":
+            return None
+        return float(self.options().get("tau", inspect.signature(ob.smile).parameters["tau"].default))
+
+
+def _run(obj, objective, options, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_eval,
+         block_size, standardize, dtype):
+    key, batched = loop.key_batch(key)
     keys = key if batched else key[None]
     n, d_x = x.shape
     n_train = n - n_eval
-    perms = np.stack([_host_permutation(k, n, 0) for k in keys])
+    perms = np.stack([loop.host_permutation(k, n, 0) for k in keys])
     batches = np.stack([_batches(k, n_train, batch_size, steps) for k in keys])
     if not batched:
         perms, batches = perms[0], batches[0]
@@ -206,55 +257,54 @@ def _run(obj, clip, x, y, key, hidden, optimizer, lr, batch_size, negatives, ste
         scale = np.where(scale > 0, scale, 1.0).astype(dtype)
     else:
         shift, scale = np.zeros(z.shape[1], dtype), np.ones(z.shape[1], dtype)
-    config = ("mi", obj.name, optimizer if _hashable(optimizer) else object(), lr, hidden,
-              batch_size, negatives, steps, n, d_x, z.shape[1], n_eval, block_size, dtype.name, bool(batched),
-              jax.config.jax_enable_x64)
-    run = _COMPILED.get(config)
-    if run is None:
-        opt = optimizer if optimizer is not None else optax.adam(lr)
-        one = _make_one(obj, clip, opt, hidden, d_x, n_eval, negatives, block_size, dtype)
-        run = jax.jit(jax.vmap(one, in_axes=(0, None, 0, 0, None, None)) if batched else one)
-        if len(_COMPILED) > 64:
-            _COMPILED.clear()
-        _COMPILED[config] = run
-    value, se, train_value, history, network = run(key, jnp.asarray(z), jnp.asarray(perms),
-                                                   jnp.asarray(batches), jnp.asarray(shift, dtype),
-                                                   jnp.asarray(scale, dtype))
+    config = MIConfig(objective, options, hidden, loop.static(optimizer), lr, batch_size, negatives, steps,
+                      d_x, n_eval, block_size, dtype.name, bool(batched))
+    value, se, train_value, history, network = _loop(config, key, jnp.asarray(z), jnp.asarray(perms),
+                                                     jnp.asarray(batches), jnp.asarray(shift, dtype),
+                                                     jnp.asarray(scale, dtype))
     return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
 
 
-def _make_one(obj, clip, optimizer, hidden, d_x, n_eval, negatives, block_size, dtype):
-    nwj = obj.name == "nwj"
+@functools.partial(jax.jit, static_argnums=0)
+def _loop(config: MIConfig, key, z, perm, batches, shift, scale):
+    """The training loop of ``config``: one critic, or one per key of a batch (``vmap``)."""
+    one = functools.partial(_one, config)
+    if config.batched:
+        one = jax.vmap(one, in_axes=(0, None, 0, 0, None, None))
+    return one(key, z, perm, batches, shift, scale)
 
-    def one(k, z, perm, batches, shift, scale):
-        k_init, _ = jax.random.split(k)
-        zs = (z - shift) / scale
-        test, train = zs[perm[:n_eval]], zs[perm[n_eval:]]
-        critic = cr.init_mlp(k_init, z.shape[1], hidden, dtype)
-        opt_state = optimizer.init(critic)
 
-        def loss_fn(c, b, state):
-            bx, by = b[:, :d_x], b[:, d_x:]
-            if negatives == b.shape[0] - 1:  # the whole score matrix
-                s = pair_scores(c, bx, by, d_x)
-                v_p, v_q = jnp.diagonal(s), _off_diagonal(s)
-            else:
-                v_p, v_q = c(b), _shifted_scores(c, bx, by, d_x, negatives).reshape(-1)
-            value, state = obj.bound(v_p, v_q, state)
-            return -value, (value, state)
+def _one(config: MIConfig, k, z, perm, batches, shift, scale):
+    obj, optimizer = config.make_objective(), config.make_optimizer()
+    d_x, n_eval, negatives, block_size = config.d_x, config.n_eval, config.negatives, config.block_size
+    clip, nwj = config.clip(), obj.name == "nwj"
+    k_init, _ = jax.random.split(k)
+    zs = (z - shift) / scale
+    test, train = zs[perm[:n_eval]], zs[perm[n_eval:]]
+    critic = cr.init_mlp(k_init, z.shape[1], config.hidden, np.dtype(config.dtype))
+    opt_state = optimizer.init(critic)
 
-        def step(carry, idx):
-            c, opt_state, state = carry
-            grads, (value, state) = jax.grad(loss_fn, has_aux=True)(c, train[idx], state)
-            updates, opt_state = optimizer.update(grads, opt_state, c)
-            return (optax.apply_updates(c, updates), opt_state, state), value
+    def loss_fn(c, b, state):
+        bx, by = b[:, :d_x], b[:, d_x:]
+        if negatives == b.shape[0] - 1:  # the whole score matrix
+            s = pair_scores(c, bx, by, d_x)
+            v_p, v_q = jnp.diagonal(s), _off_diagonal(s)
+        else:
+            v_p, v_q = c(b), _shifted_scores(c, bx, by, d_x, negatives).reshape(-1)
+        value, state = obj.bound(v_p, v_q, state)
+        return -value, (value, state)
 
-        (critic, _, _), history = jax.lax.scan(step, (critic, opt_state, obj.init_state(dtype)), batches)
-        value, se = _held_out(critic, test, d_x, block_size, clip, nwj)
-        train_value, _ = _held_out(critic, train[:_TRAIN_EVAL], d_x, block_size, clip, nwj)
-        return value, se, train_value, history, _standardize_into_first_layer(critic, shift, scale)
+    def step(carry, idx):
+        c, opt_state, state = carry
+        grads, (value, state) = jax.grad(loss_fn, has_aux=True)(c, train[idx], state)
+        updates, opt_state = optimizer.update(grads, opt_state, c)
+        return (optax.apply_updates(c, updates), opt_state, state), value
 
-    return one
+    init = (critic, opt_state, obj.init_state(np.dtype(config.dtype)))
+    (critic, _, _), history = jax.lax.scan(step, init, batches)
+    value, se = _held_out(critic, test, d_x, block_size, clip, nwj)
+    train_value, _ = _held_out(critic, train[:_TRAIN_EVAL], d_x, block_size, clip, nwj)
+    return value, se, train_value, history, _standardize_into_first_layer(critic, shift, scale)
 
 
 def _held_out(critic, zs, d_x, block_size, clip, nwj):
