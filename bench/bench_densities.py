@@ -35,14 +35,14 @@ import jax
 import jax.numpy as jnp
 import mpmath as mp
 import numpy as np
+from _timing import interleaved
 from scipy import integrate
 
 import divtools
-from _timing import interleaved  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "tests"))
-from density_cases import PAIRS, REFERENCES, frozen  # noqa: E402
+from density_cases import PAIRS, REFERENCES, frozen
 
 
 def naive_kl(m1, s1, m2, s2):
@@ -59,7 +59,7 @@ def mp_normal(m1, s1, m2, s2) -> dict:
     v = s1**2 + s2**2
     h2 = 2 - 2 * mp.sqrt(2 * s1 * s2 / v) * mp.exp(-((m1 - m2) ** 2) / (4 * v))
     # TV from F_P - F_Q at the crossings of the log densities (a x^2 + b x + c = 0)
-    gap = lambda x: mp.ncdf((x - m1) / s1) - mp.ncdf((x - m2) / s2)  # noqa: E731
+    gap = lambda x: mp.ncdf((x - m1) / s1) - mp.ncdf((x - m2) / s2)
     if s1 == s2:
         tv = abs(gap((m1 + m2) / 2))
     else:
@@ -93,8 +93,9 @@ def gaussian_accuracy(m1, s1, m2, s2, rng, k: int = 100) -> dict:
                 "divtools.kl": max_rel(divtools.kl(P, Q), [r["kl"] for r in refs]),
                 "naive NumPy KL": max_rel(naive_kl(*args), [r["kl"] for r in refs]),
                 "divtools.tv": max_rel(divtools.tv(P, Q), [r["tv"] for r in refs]),
-                "divtools.squared_hellinger": max_rel(divtools.squared_hellinger(P, Q),
-                                                      [r["squared_hellinger"] for r in refs]),
+                "divtools.squared_hellinger": max_rel(
+                    divtools.squared_hellinger(P, Q), [r["squared_hellinger"] for r in refs]
+                ),
             }
         out[label] = row
     return out
@@ -104,25 +105,33 @@ def gaussian_accuracy(m1, s1, m2, s2, rng, k: int = 100) -> dict:
 # Quadrature cases.
 
 CASES = [("normal-laplace", g) for g in ("kl", "js", "tv", "squared_hellinger")] + [
-    ("t3-normal", "kl"), ("gamma-expon", "js"), ("cauchy-t2", "js")]
+    ("t3-normal", "kl"),
+    ("gamma-expon", "js"),
+    ("cauchy-t2", "js"),
+]
 
 
 def naive_integrand(P, Q, gen):
     if gen == "kl":
+
         def f(x):
             p, q = P.pdf(x), Q.pdf(x)
             return p * np.log(p / q)
     elif gen == "js":
+
         def f(x):
             p, q = P.pdf(x), Q.pdf(x)
             m = 0.5 * (p + q)
             return 0.5 * (p * np.log(p / m) + q * np.log(q / m))
     elif gen == "tv":
+
         def f(x):
             return 0.5 * abs(P.pdf(x) - Q.pdf(x))
     elif gen == "squared_hellinger":
+
         def f(x):
             return (np.sqrt(P.pdf(x)) - np.sqrt(Q.pdf(x))) ** 2
+
     return f
 
 
@@ -168,8 +177,10 @@ def main() -> None:
     warnings.showwarning = lambda *w, **kw: caught.append(w)
     results: dict = {}
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"numpy {np.__version__}, jax {jax.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"numpy {np.__version__}, jax {jax.__version__}"
+    )
 
     # ---------------------------------------------------------------- closed forms
     n = args.n
@@ -177,12 +188,15 @@ def main() -> None:
     s1, s2 = rng.uniform(0.5, 2.0, n), rng.uniform(0.5, 2.0, n)
     P, Q = divtools.Normal(m1, s1), divtools.Normal(m2, s2)
     np.testing.assert_allclose(divtools.kl(P, Q), naive_kl(m1, s1, m2, s2), rtol=1e-9, atol=1e-15)
-    t = interleaved({
-        "divtools.kl": lambda: divtools.kl(P, Q),
-        "naive NumPy KL": lambda: naive_kl(m1, s1, m2, s2),
-        "divtools.tv": lambda: divtools.tv(P, Q),
-        "divtools.squared_hellinger": lambda: divtools.squared_hellinger(P, Q),
-    }, args.repeat)
+    t = interleaved(
+        {
+            "divtools.kl": lambda: divtools.kl(P, Q),
+            "naive NumPy KL": lambda: naive_kl(m1, s1, m2, s2),
+            "divtools.tv": lambda: divtools.tv(P, Q),
+            "divtools.squared_hellinger": lambda: divtools.squared_hellinger(P, Q),
+        },
+        args.repeat,
+    )
     print(f"Gaussians, closed forms, parameter arrays of N = {n}, float64, median of {args.repeat}")
     for k, v in t.items():
         ratio = f"   {v / t['divtools.kl']:6.2f}x divtools.kl" if k == "naive NumPy KL" else ""
@@ -206,14 +220,17 @@ def main() -> None:
         compile_s = time.perf_counter() - t0
         exact = math.log(2.0) + 2.0 / 8.0 - 0.5
         assert abs(float(f(jm, js)) - exact) < 1e-15 and abs(float(divtools.kl(a, b)) - exact) < 1e-15
-        ts = interleaved({
-            "divtools.kl(Normal(0,1), Normal(1,2))": lambda: divtools.kl(
-                divtools.Normal(0.0, 1.0), divtools.Normal(1.0, 2.0)),
-            "jax.jit f(m, s), float64": lambda: f(jm, js).block_until_ready(),
-            "math formula (anchor)": lambda: math.log(2.0 / 1.0) + (1.0 + 1.0) / 8.0 - 0.5,
-        }, 20 * args.repeat)
-    print(f"scalar latency, median of {20 * args.repeat} (jit compile, first call: "
-          f"{compile_s * 1e3:.0f} ms)")
+        ts = interleaved(
+            {
+                "divtools.kl(Normal(0,1), Normal(1,2))": lambda: divtools.kl(
+                    divtools.Normal(0.0, 1.0), divtools.Normal(1.0, 2.0)
+                ),
+                "jax.jit f(m, s), float64": lambda: f(jm, js).block_until_ready(),
+                "math formula (anchor)": lambda: math.log(2.0 / 1.0) + (1.0 + 1.0) / 8.0 - 0.5,
+            },
+            20 * args.repeat,
+        )
+    print(f"scalar latency, median of {20 * args.repeat} (jit compile, first call: {compile_s * 1e3:.0f} ms)")
     ours = "divtools.kl(Normal(0,1), Normal(1,2))"
     for k, v in ts.items():
         ratio = "" if k == ours else f"   {v / ts[ours]:7.3f}x divtools"
@@ -221,12 +238,16 @@ def main() -> None:
     results["scalar_s"] = {**ts, "jit compile": compile_s}
 
     # ----------------------------------------------------------------- quadrature
-    print(f"quadrature, frozen scipy pairs, median of {args.quad_repeat}; "
-          "quad: scipy.integrate.quad over (-inf, inf), default tolerances")
+    print(
+        f"quadrature, frozen scipy pairs, median of {args.quad_repeat}; "
+        "quad: scipy.integrate.quad over (-inf, inf), default tolerances"
+    )
     if note:
         print("  note: " + note)
-    head = (f"  {'case':32s} {'warm-up':>8s} {'divtools':>9s} {'quad':>8s} {'quad/div':>8s}"
-            f" {'div rel err':>11s} {'quad rel err':>12s} {'div .error':>10s}")
+    head = (
+        f"  {'case':32s} {'warm-up':>8s} {'divtools':>9s} {'quad':>8s} {'quad/div':>8s}"
+        f" {'div rel err':>11s} {'quad rel err':>12s} {'div .error':>10s}"
+    )
     print(head)
     missing = []
     results["quadrature"] = {}
@@ -237,8 +258,9 @@ def main() -> None:
         ours = fn(P, Q)
         warm = time.perf_counter() - t0
         theirs = naive_quad(P, Q, gen)
-        tq = interleaved({"divtools": lambda: fn(P, Q), "quad": lambda: naive_quad(P, Q, gen)},
-                         args.quad_repeat)
+        tq = interleaved(
+            {"divtools": lambda: fn(P, Q), "quad": lambda: naive_quad(P, Q, gen)}, args.quad_repeat
+        )
         key = f"{pair}/{gen}"
         if key in refs:
             ref = mp.mpf(refs[key])
@@ -249,13 +271,23 @@ def main() -> None:
             e_ours = e_quad = None
             errs = f" {'-':>11s} {'-':>12s}"
         err = getattr(ours, "error", math.nan)
-        print(f"  {key:32s} {warm * 1e3:6.0f}ms {tq['divtools'] * 1e3:7.2f}ms {tq['quad'] * 1e3:6.2f}ms"
-              f" {tq['quad'] / tq['divtools']:7.2f}x{errs} {err / abs(float(ours)):9.1e}r")
-        results["quadrature"][key] = {"warm_up_s": warm, **{k + "_s": v for k, v in tq.items()},
-                                      "divtools": float(ours), "quad": theirs, "divtools_error": err,
-                                      "rel_err_divtools": e_ours, "rel_err_quad": e_quad}
-    print("  (div .error: divtools' estimated absolute error / value; warm-up: first call, "
-          "compiles the generator's integrand once per process)")
+        print(
+            f"  {key:32s} {warm * 1e3:6.0f}ms {tq['divtools'] * 1e3:7.2f}ms {tq['quad'] * 1e3:6.2f}ms"
+            f" {tq['quad'] / tq['divtools']:7.2f}x{errs} {err / abs(float(ours)):9.1e}r"
+        )
+        results["quadrature"][key] = {
+            "warm_up_s": warm,
+            **{k + "_s": v for k, v in tq.items()},
+            "divtools": float(ours),
+            "quad": theirs,
+            "divtools_error": err,
+            "rel_err_divtools": e_ours,
+            "rel_err_quad": e_quad,
+        }
+    print(
+        "  (div .error: divtools' estimated absolute error / value; warm-up: first call, "
+        "compiles the generator's integrand once per process)"
+    )
     if missing:
         print("  note: no reference yet for " + ", ".join(missing) + " (file still being written?)")
     print(f"warnings raised by divtools: {len(caught)}")

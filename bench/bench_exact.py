@@ -41,8 +41,10 @@ def accuracy(rng) -> dict:
         P, Q = [x / sp for x in P], [y / sq for y in Q]
         M = [(x + y) / 2 for x, y in zip(P, Q)]
         kl = mp.fsum(x * mp.log(x / y) for x, y in zip(P, Q))
-        js = (mp.fsum(x * mp.log(x / m) for x, m in zip(P, M))
-              + mp.fsum(y * mp.log(y / m) for y, m in zip(Q, M))) / 2
+        js = (
+            mp.fsum(x * mp.log(x / m) for x, m in zip(P, M))
+            + mp.fsum(y * mp.log(y / m) for y, m in zip(Q, M))
+        ) / 2
         rel = lambda v, r: float(abs(mp.mpf(float(v)) - r) / abs(r))
         with np.errstate(invalid="ignore"):
             out[f"eps={eps:g}"] = {
@@ -69,15 +71,18 @@ def main() -> None:
     np.testing.assert_allclose(divtools.kl(P, Q), entropy(P, Q, axis=1), rtol=1e-12)
     np.testing.assert_allclose(divtools.js(P, Q), jensenshannon(P, Q, axis=1) ** 2, rtol=1e-12)
 
-    t = interleaved({
-        "divtools.kl": lambda: divtools.kl(P, Q),
-        "scipy entropy": lambda: entropy(P, Q, axis=1),
-        "divtools.js": lambda: divtools.js(P, Q),
-        "scipy jensenshannon": lambda: jensenshannon(P, Q, axis=1),
-        "divtools.tv": lambda: divtools.tv(P, Q),
-        "numpy TV": lambda: 0.5 * np.abs(P - Q).sum(1),
-        "np.add (streaming pass)": lambda: np.add(P, Q),
-    }, args.repeat)
+    t = interleaved(
+        {
+            "divtools.kl": lambda: divtools.kl(P, Q),
+            "scipy entropy": lambda: entropy(P, Q, axis=1),
+            "divtools.js": lambda: divtools.js(P, Q),
+            "scipy jensenshannon": lambda: jensenshannon(P, Q, axis=1),
+            "divtools.tv": lambda: divtools.tv(P, Q),
+            "numpy TV": lambda: 0.5 * np.abs(P - Q).sum(1),
+            "np.add (streaming pass)": lambda: np.add(P, Q),
+        },
+        args.repeat,
+    )
 
     print(f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}")
     print("batch of 2000 pairs x 1000 outcomes, float64, median of", args.repeat)

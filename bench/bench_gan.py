@@ -22,18 +22,20 @@ import time
 if "xla_cpu_use_thunk_runtime" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_use_thunk_runtime=false").strip()
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
+import jax
+import numpy as np
 
-from divtools import gan  # noqa: E402
-from divtools.gan import recipes  # noqa: E402
+from divtools import gan
+from divtools.gan import recipes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def one_d(n_seeds=4):
     rows = {}
-    print(f"1-D: N(0, 1) noise -> {recipes.ONE_D_TARGET.name}; W_1 to the target after training, {n_seeds} seeds")
+    print(
+        f"1-D: N(0, 1) noise -> {recipes.ONE_D_TARGET.name}; W_1 to the target after training, {n_seeds} seeds"
+    )
     for loss in gan.LOSSES:
         t = time.perf_counter()
         r = recipes.train_one_d(loss, key=jax.random.split(jax.random.key(0), n_seeds))
@@ -42,8 +44,11 @@ def one_d(n_seeds=4):
         steps = int(r.history.steps[-1])
         rows[loss] = dict(steps=steps, w1=final.tolist(), seconds=elapsed)
         ok = int(np.sum(final < 0.05))
-        print(f"  {loss:18s} steps {steps:5d}  W_1 {np.array2string(final, precision=3)}  "
-              f"< 0.05 in {ok}/{n_seeds}  ({elapsed:.1f} s)", flush=True)
+        print(
+            f"  {loss:18s} steps {steps:5d}  W_1 {np.array2string(final, precision=3)}  "
+            f"< 0.05 in {ok}/{n_seeds}  ({elapsed:.1f} s)",
+            flush=True,
+        )
     return rows
 
 
@@ -64,14 +69,21 @@ def ring(n_seeds=16, losses=gan.LOSSES, schemes=("alternating", "simultaneous"))
             dist = np.bincount(modes, minlength=9)
             n_gen = int(r.history.steps[-1])
             rate = n_seeds * n_gen / elapsed
-            rows[f"{loss}/{updates}"] = dict(modes=modes.tolist(), high_quality=hq.tolist(),
-                                             sliced_w1=r.history.distance[:, -1].tolist(),
-                                             seconds=elapsed, generator_steps=n_gen)
-            print(f"  {loss:14s} {updates:12s} modes {modes.mean():.2f} +- {modes.std(ddof=1):.2f}  "
-                  f"8/8 in {np.sum(modes == 8):2d}/{n_seeds} (first 10: {np.sum(modes[:10] == 8)}/10)  "
-                  f"high quality {100 * hq.mean():5.1f}%  counts 0..8 {dist.tolist()}  "
-                  f"SW_1 {np.median(r.history.distance[:, -1]):.3f}  {elapsed:6.1f} s "
-                  f"({rate:.0f} generator steps/s over the seeds)", flush=True)
+            rows[f"{loss}/{updates}"] = dict(
+                modes=modes.tolist(),
+                high_quality=hq.tolist(),
+                sliced_w1=r.history.distance[:, -1].tolist(),
+                seconds=elapsed,
+                generator_steps=n_gen,
+            )
+            print(
+                f"  {loss:14s} {updates:12s} modes {modes.mean():.2f} +- {modes.std(ddof=1):.2f}  "
+                f"8/8 in {np.sum(modes == 8):2d}/{n_seeds} (first 10: {np.sum(modes[:10] == 8)}/10)  "
+                f"high quality {100 * hq.mean():5.1f}%  counts 0..8 {dist.tolist()}  "
+                f"SW_1 {np.median(r.history.distance[:, -1]):.3f}  {elapsed:6.1f} s "
+                f"({rate:.0f} generator steps/s over the seeds)",
+                flush=True,
+            )
     return rows
 
 

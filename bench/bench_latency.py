@@ -58,7 +58,8 @@ def small_calls(repeat: int) -> dict:
         }
         for name in divtools.GENERATORS:
             row[f"f_divergence {name}"] = median_us(
-                lambda name=name: divtools.f_divergence(p, q, name), 2000, repeat)
+                lambda name=name: divtools.f_divergence(p, q, name), 2000, repeat
+            )
         out[f"n={n}"] = row
     return out
 
@@ -102,16 +103,23 @@ FIRST_CALLS = {
 def first_calls() -> dict:
     env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
     out = {}
-    for name, call in FIRST_CALLS.items():
+    for name in FIRST_CALLS:
         code = _FIRST.replace("{CALLS}", repr(FIRST_CALLS)).replace("{NAME!r}", repr(name))
         runs = []
         for _ in range(3):
-            res = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                                 text=True, env=env, check=True)
+            res = subprocess.run(
+                [sys.executable, "-c", textwrap.dedent(code)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            )
             runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
-        out[name] = dict(first_ms=float(np.median([r["first_s"] for r in runs])) * 1e3,
-                         import_ms=float(np.median([r["import_s"] for r in runs])) * 1e3,
-                         jax_imported=runs[-1]["jax_imported"])
+        out[name] = dict(
+            first_ms=float(np.median([r["first_s"] for r in runs])) * 1e3,
+            import_ms=float(np.median([r["import_s"] for r in runs])) * 1e3,
+            jax_imported=runs[-1]["jax_imported"],
+        )
     return out
 
 
@@ -120,8 +128,12 @@ def command_line(repeat: int) -> dict:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "divtools", "compare", "0.5,0.3,0.2", "0.1,0.6,0.3"],
-                       capture_output=True, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "divtools", "compare", "0.5,0.3,0.2", "0.1,0.6,0.3"],
+            capture_output=True,
+            env=env,
+            check=True,
+        )
         times.append(time.perf_counter() - t0)
     bare = []
     for _ in range(repeat):
@@ -140,13 +152,16 @@ def large_batch(repeat: int) -> dict:
     rng = np.random.default_rng(0)
     P = rng.dirichlet(np.ones(1000), size=2000)
     Q = rng.dirichlet(np.ones(1000), size=2000)
-    t = interleaved({
-        "divtools.kl": lambda: divtools.kl(P, Q),
-        "scipy entropy": lambda: entropy(P, Q, axis=1),
-        "divtools.js": lambda: divtools.js(P, Q),
-        "scipy jensenshannon^2": lambda: jensenshannon(P, Q, axis=1) ** 2,
-        "streaming pass np.add(P, Q)": lambda: np.add(P, Q),
-    }, repeat)
+    t = interleaved(
+        {
+            "divtools.kl": lambda: divtools.kl(P, Q),
+            "scipy entropy": lambda: entropy(P, Q, axis=1),
+            "divtools.js": lambda: divtools.js(P, Q),
+            "scipy jensenshannon^2": lambda: jensenshannon(P, Q, axis=1) ** 2,
+            "streaming pass np.add(P, Q)": lambda: np.add(P, Q),
+        },
+        repeat,
+    )
     return {k: v * 1e3 for k, v in t.items()}
 
 
@@ -165,29 +180,39 @@ def main() -> None:
             for k, v in row.items():
                 print(f"    {k:34s} {v:8.2f}")
         worst = max(v for row in small.values() for k, v in row.items() if not k.startswith("scipy"))
-        print(f"  slowest divtools call {worst:.1f} us (target 30); "
-              + ", ".join(f"{n}: kl {r['kl'] / r['scipy entropy(p, q)']:.2f}x entropy's time, "
-                          f"js {r['js'] / r['scipy jensenshannon(p, q)']:.2f}x jensenshannon's"
-                          for n, r in small.items()))
+        print(
+            f"  slowest divtools call {worst:.1f} us (target 30); "
+            + ", ".join(
+                f"{n}: kl {r['kl'] / r['scipy entropy(p, q)']:.2f}x entropy's time, "
+                f"js {r['js'] / r['scipy jensenshannon(p, q)']:.2f}x jensenshannon's"
+                for n, r in small.items()
+            )
+        )
     if "first" not in args.skip:
         results["first_calls"] = first = first_calls()
         print("First call in a fresh process (median of 3), ms beyond `import divtools`:")
         for k, v in first.items():
-            print(f"  {k:30s} {v['first_ms']:8.1f} ms   (import {v['import_ms']:.0f} ms, "
-                  f"jax imported: {v['jax_imported']})")
+            print(
+                f"  {k:30s} {v['first_ms']:8.1f} ms   (import {v['import_ms']:.0f} ms, "
+                f"jax imported: {v['jax_imported']})"
+            )
     if "cli" not in args.skip:
         results["command_line"] = cli = command_line(max(3, args.repeat // 2))
-        print(f"python -m divtools compare 0.5,0.3,0.2 0.1,0.6,0.3: {cli['compare_s']:.2f} s wall "
-              f"(bare interpreter {cli['bare_interpreter_s']:.2f} s)")
+        print(
+            f"python -m divtools compare 0.5,0.3,0.2 0.1,0.6,0.3: {cli['compare_s']:.2f} s wall "
+            f"(bare interpreter {cli['bare_interpreter_s']:.2f} s)"
+        )
     if "large" not in args.skip:
         results["large_batch_ms"] = large = large_batch(args.repeat)
         print("2000 x 1000 float64, median ms:")
         for k, v in large.items():
             print(f"  {k:30s} {v:8.1f}")
-        print(f"  KL: {large['scipy entropy'] / large['divtools.kl']:.1f}x faster than scipy, "
-              f"{large['divtools.kl'] / large['streaming pass np.add(P, Q)']:.1f}x a streaming pass; "
-              f"JS: {large['scipy jensenshannon^2'] / large['divtools.js']:.1f}x faster than scipy, "
-              f"{large['divtools.js'] / large['streaming pass np.add(P, Q)']:.1f}x a streaming pass")
+        print(
+            f"  KL: {large['scipy entropy'] / large['divtools.kl']:.1f}x faster than scipy, "
+            f"{large['divtools.kl'] / large['streaming pass np.add(P, Q)']:.1f}x a streaming pass; "
+            f"JS: {large['scipy jensenshannon^2'] / large['divtools.js']:.1f}x faster than scipy, "
+            f"{large['divtools.js'] / large['streaming pass np.add(P, Q)']:.1f}x a streaming pass"
+        )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=2)

@@ -97,8 +97,9 @@ def mlp_flops(d_in: int, hidden, n_samples: int) -> float:
 # a. JS: divtools against eager PyTorch
 
 
-def torch_js(torch, x_p, x_q, *, steps, batch_size, lr, hidden, seed, eval_fraction=0.2,
-             max_s=float("inf"), block=100):
+def torch_js(
+    torch, x_p, x_q, *, steps, batch_size, lr, hidden, seed, eval_fraction=0.2, max_s=float("inf"), block=100
+):
     """The eager anchor: same network, sampling, loss, optimiser and held-out split.
 
     Returns ``(estimate, steps done, seconds per block of `block` steps)``; stops
@@ -173,28 +174,45 @@ def bench_js(args, out):
     exact = float(divtools.js(divtools.Normal(0.0, 1.0), divtools.Normal(1.0, 1.0)))
     hidden, steps, bs, lr = (128, 128), args.steps, 512, 1e-3
     flops = mlp_flops(2, hidden, 2 * bs) * steps
-    print(f"critic 2x128 ReLU, batch {bs} (each side), Adam {lr:g}, {steps} steps; "
-          f"exact JS = {exact:.5f} nats; ~{flops / 1e9:.0f} GFLOP of training per estimate")
+    print(
+        f"critic 2x128 ReLU, batch {bs} (each side), Adam {lr:g}, {steps} steps; "
+        f"exact JS = {exact:.5f} nats; ~{flops / 1e9:.0f} GFLOP of training per estimate"
+    )
 
     def run_dt(seed):
-        return dv.estimate("js", x_p, x_q, key=jax.random.key(seed), steps=steps,
-                           batch_size=bs, hidden=hidden).value
+        return dv.estimate(
+            "js", x_p, x_q, key=jax.random.key(seed), steps=steps, batch_size=bs, hidden=hidden
+        ).value
 
     res = {"exact": exact, "steps": steps, "gflop_per_estimate": flops / 1e9}
     v1, t1, c1 = timed(lambda: run_dt(0))
     v2, t2, c2 = timed(lambda: run_dt(1))
-    res["divtools_first_call"] = {"s": t1, "value": float(v1), **{f"{k}_s" if k != "n_compiles" else k: v
-                                                                   for k, v in c1.items()}}
-    res["divtools_second_call"] = {"s": t2, "value": float(v2), **{f"{k}_s" if k != "n_compiles" else k: v
-                                                                    for k, v in c2.items()}}
+    res["divtools_first_call"] = {
+        "s": t1,
+        "value": float(v1),
+        **{f"{k}_s" if k != "n_compiles" else k: v for k, v in c1.items()},
+    }
+    res["divtools_second_call"] = {
+        "s": t2,
+        "value": float(v2),
+        **{f"{k}_s" if k != "n_compiles" else k: v for k, v in c2.items()},
+    }
     for label, t, c, v in (("first call  (key 0)", t1, c1, v1), ("second call (key 1)", t2, c2, v2)):
-        print(f"  divtools {label} {fmt_s(t)}  of which trace {c['trace']:.2f} s + lower "
-              f"{c['lower']:.2f} s + XLA compile {c['compile']:.2f} s ({c['n_compiles']} programs)"
-              f"  JS = {float(v):.5f}")
+        print(
+            f"  divtools {label} {fmt_s(t)}  of which trace {c['trace']:.2f} s + lower "
+            f"{c['lower']:.2f} s + XLA compile {c['compile']:.2f} s ({c['n_compiles']} programs)"
+            f"  JS = {float(v):.5f}"
+        )
     recompiles = c2["n_compiles"] > 0
     res["second_call_recompiles"] = recompiles
-    print("  -> the second call " + ("RECOMPILES (estimate() builds a new jit per call)" if recompiles
-                                      else "reuses the compiled program (no XLA compile)"))
+    print(
+        "  -> the second call "
+        + (
+            "RECOMPILES (estimate() builds a new jit per call)"
+            if recompiles
+            else "reuses the compiled program (no XLA compile)"
+        )
+    )
 
     try:
         import torch
@@ -216,26 +234,46 @@ def bench_js(args, out):
         for th, name in tnames.items():
             torch.set_num_threads(th)
             t0 = time.perf_counter()
-            val, done, blk = torch_js(torch, x_p, x_q, steps=steps, batch_size=bs, lr=lr, hidden=hidden,
-                                      seed=i, max_s=args.torch_max_s)
+            val, done, blk = torch_js(
+                torch,
+                x_p,
+                x_q,
+                steps=steps,
+                batch_size=bs,
+                lr=lr,
+                hidden=hidden,
+                seed=i,
+                max_s=args.torch_max_s,
+            )
             el = time.perf_counter() - t0
             if done < steps:
-                truncated.append(f"{name} run {i}: stopped after {done} steps ({el:.0f} s); "
-                                 f"time extrapolated to {steps} steps")
+                truncated.append(
+                    f"{name} run {i}: stopped after {done} steps ({el:.0f} s); "
+                    f"time extrapolated to {steps} steps"
+                )
                 el *= steps / done
             times[name].append(el)
             values[name].append(val if done == steps else float("nan"))
             blocks[name] += blk
     med = {k: float(np.median(v)) for k, v in times.items()}
     # best case (least disturbed by other load): fastest divtools call, fastest 100-step torch block
-    steady = {"divtools (fastest call)": float(np.min(times["divtools"])),
-              **{f"{n} (fastest 100-step block)": float(np.min(blocks[n])) * steps / 100
-                 for n in tnames.values() if blocks[n]}}
-    print(f"torch {torch.__version__}, jax {jax.__version__}; alternating, median of {args.repeat} "
-          f"(load average {os.getloadavg()[0]:.1f}):")
+    steady = {
+        "divtools (fastest call)": float(np.min(times["divtools"])),
+        **{
+            f"{n} (fastest 100-step block)": float(np.min(blocks[n])) * steps / 100
+            for n in tnames.values()
+            if blocks[n]
+        },
+    }
+    print(
+        f"torch {torch.__version__}, jax {jax.__version__}; alternating, median of {args.repeat} "
+        f"(load average {os.getloadavg()[0]:.1f}):"
+    )
     for k, v in med.items():
-        print(f"  {k:30s} {fmt_s(v)}  {steps / v:8.0f} steps/s  {flops / v / 1e9:6.1f} GFLOP/s"
-              f"   [{', '.join(f'{x:.2f}' for x in times[k])} s]")
+        print(
+            f"  {k:30s} {fmt_s(v)}  {steps / v:8.0f} steps/s  {flops / v / 1e9:6.1f} GFLOP/s"
+            f"   [{', '.join(f'{x:.2f}' for x in times[k])} s]"
+        )
     for t_ in truncated:
         print("  note: " + t_)
     print(f"  best case (per {steps} steps):")
@@ -253,8 +291,10 @@ def bench_js(args, out):
     main_name = tnames[args.torch_threads[0]]
     ok = ratios[f"{main_name} / divtools (per call)"] >= 10
     ok_best = ratios.get(f"{main_name} / divtools (best case)", 0.0) >= 10
-    print(f"  required divtools >= 10x faster than {main_name}: median per call "
-          f"{'met' if ok else 'NOT met'}; best case {'met' if ok_best else 'NOT met'}")
+    print(
+        f"  required divtools >= 10x faster than {main_name}: median per call "
+        f"{'met' if ok else 'NOT met'}; best case {'met' if ok_best else 'NOT met'}"
+    )
     # more threads slower than one thread by a wide margin: OpenMP waiting on a descheduled thread
     stalls = {}
     one = steady.get(f"{tnames[1]} (fastest 100-step block)") if 1 in tnames else None
@@ -262,22 +302,39 @@ def bench_js(args, out):
         b = steady.get(f"{name} (fastest 100-step block)")
         if th > 1 and one and b and b > 3 * one:
             stalls[name] = b / one
-            print(f"  WARNING: {name} is {b / one:.0f}x slower than 1 thread even in its best block: "
-                  "its OpenMP threads stall on the shared, loaded cores, so ratios against it measure "
-                  "the stall, not the framework; compare with the 1-thread rows")
+            print(
+                f"  WARNING: {name} is {b / one:.0f}x slower than 1 thread even in its best block: "
+                "its OpenMP threads stall on the shared, loaded cores, so ratios against it measure "
+                "the stall, not the framework; compare with the 1-thread rows"
+            )
     ceiling = matmul_ceiling(steps, 2 * bs, hidden[0])
     need = 10.0 * flops / 1e9 / med[main_name]  # GFLOP/s of a loop 10x faster than the anchor
-    print(f"  ceiling: a bare jitted loop of {steps} float32 ({2 * bs} x {hidden[0]}) @ ({hidden[0]} x "
-          f"{hidden[0]}) products runs at {ceiling:.0f} GFLOP/s on this machine; 10x the "
-          f"{main_name} loop needs {need:.0f} GFLOP/s")
+    print(
+        f"  ceiling: a bare jitted loop of {steps} float32 ({2 * bs} x {hidden[0]}) @ ({hidden[0]} x "
+        f"{hidden[0]}) products runs at {ceiling:.0f} GFLOP/s on this machine; 10x the "
+        f"{main_name} loop needs {need:.0f} GFLOP/s"
+    )
     res["matmul_ceiling_gflops"] = ceiling
     res["gflops_needed_for_10x"] = need
     print(f"  estimates (exact {exact:.5f}):")
     for k, v in values.items():
         print(f"    {k:28s} " + ", ".join(f"{x:.5f}" for x in v))
-    res.update({"times_s": times, "median_s": med, "steady_s": steady, "ratios": ratios, "values": values,
-                "torch_block_s": blocks, "truncated": truncated,
-                "ten_x_met_median": ok, "ten_x_met_best_case": ok_best, "openmp_stall": stalls, "torch": torch.__version__, "load_average": os.getloadavg()})
+    res.update(
+        {
+            "times_s": times,
+            "median_s": med,
+            "steady_s": steady,
+            "ratios": ratios,
+            "values": values,
+            "torch_block_s": blocks,
+            "truncated": truncated,
+            "ten_x_met_median": ok,
+            "ten_x_met_best_case": ok_best,
+            "openmp_stall": stalls,
+            "torch": torch.__version__,
+            "load_average": os.getloadavg(),
+        }
+    )
     out["js"] = res
 
 
@@ -296,21 +353,43 @@ def bench_vmap(args, out):
         steps = args.vmap_steps
         if per_step_seed is not None and per_step_seed * k * steps > args.vmap_max_s:
             steps = max(250, int(args.vmap_max_s / (per_step_seed * k)) // 250 * 250)
-        r, t, c = timed(lambda: dv.estimate("js", x_p, x_q, key=jax.random.split(jax.random.key(0), k),
-                                            steps=steps, batch_size=512, hidden=(128, 128)))
+        r, t, c = timed(
+            lambda: dv.estimate(
+                "js",
+                x_p,
+                x_q,
+                key=jax.random.split(jax.random.key(0), k),
+                steps=steps,
+                batch_size=512,
+                hidden=(128, 128),
+            )
+        )
         run = t - c["total"]
         per_step_seed = run / (k * steps)
         vals = np.asarray(r.value)
-        row = {"k": k, "steps": steps, "s": t, "compile_s": c["total"], "run_s": run,
-               "s_per_seed": t / k, "run_s_per_seed": run / k,
-               "steps_per_s": k * steps / t, "run_steps_per_s": k * steps / run,
-               "value_mean": float(vals.mean()), "value_sd": float(vals.std(ddof=1)) if k > 1 else None}
+        row = {
+            "k": k,
+            "steps": steps,
+            "s": t,
+            "compile_s": c["total"],
+            "run_s": run,
+            "s_per_seed": t / k,
+            "run_s_per_seed": run / k,
+            "steps_per_s": k * steps / t,
+            "run_steps_per_s": k * steps / run,
+            "value_mean": float(vals.mean()),
+            "value_sd": float(vals.std(ddof=1)) if k > 1 else None,
+        }
         rows.append(row)
         note = "" if steps == args.vmap_steps else f"  (reduced from {args.vmap_steps} steps: time budget)"
-        print(f"  k = {k:3d}  {steps} steps  total {fmt_s(t)} (compile {fmt_s(c['total'])})  "
-              f"per seed {fmt_s(t / k)}  {k * steps / t:8.0f} steps/s aggregated "
-              f"({k * steps / run:8.0f} excl. compile)  JS mean {vals.mean():.5f}"
-              + (f" sd {vals.std(ddof=1):.5f}" if k > 1 else "") + note, flush=True)
+        print(
+            f"  k = {k:3d}  {steps} steps  total {fmt_s(t)} (compile {fmt_s(c['total'])})  "
+            f"per seed {fmt_s(t / k)}  {k * steps / t:8.0f} steps/s aggregated "
+            f"({k * steps / run:8.0f} excl. compile)  JS mean {vals.mean():.5f}"
+            + (f" sd {vals.std(ddof=1):.5f}" if k > 1 else "")
+            + note,
+            flush=True,
+        )
     out["vmap"] = rows
 
 
@@ -319,20 +398,42 @@ def bench_vmap(args, out):
 
 
 def bench_staircase(args, out):
-    print(f"\n== c. MI staircase (Poole et al. 2019): d = 20, batch 64, 256x256 critic, lr 5e-4, "
-          f"{args.stair_steps} steps, 20,000 evaluation samples ==")
+    print(
+        f"\n== c. MI staircase (Poole et al. 2019): d = 20, batch 64, 256x256 critic, lr 5e-4, "
+        f"{args.stair_steps} steps, 20,000 evaluation samples =="
+    )
     rows = []
     for mi in args.stair_mis:
         pr = dv.correlated_gaussians(mi, d=20, batch_size=64)
         for obj in args.stair_objectives:
-            r, t, c = timed(lambda: dv.estimate("kl", pr.joint, pr.product, key=jax.random.key(0),
-                                                objective=obj, hidden=(256, 256), learning_rate=5e-4,
-                                                steps=args.stair_steps, eval_size=20_000))
-            row = {"mi": mi, "objective": obj, "value": float(r.value), "stderr": float(r.stderr),
-                   "train_value": float(r.train_value), "s": t, "compile_s": c["total"]}
+            r, t, c = timed(
+                lambda: dv.estimate(
+                    "kl",
+                    pr.joint,
+                    pr.product,
+                    key=jax.random.key(0),
+                    objective=obj,
+                    hidden=(256, 256),
+                    learning_rate=5e-4,
+                    steps=args.stair_steps,
+                    eval_size=20_000,
+                )
+            )
+            row = {
+                "mi": mi,
+                "objective": obj,
+                "value": float(r.value),
+                "stderr": float(r.stderr),
+                "train_value": float(r.train_value),
+                "s": t,
+                "compile_s": c["total"],
+            }
             rows.append(row)
-            print(f"  MI {mi:4.1f}  {obj:6s} {row['value']:8.3f} ± {row['stderr']:.3f}   "
-                  f"{fmt_s(t)} (compile {fmt_s(c['total'])})", flush=True)
+            print(
+                f"  MI {mi:4.1f}  {obj:6s} {row['value']:8.3f} ± {row['stderr']:.3f}   "
+                f"{fmt_s(t)} (compile {fmt_s(c['total'])})",
+                flush=True,
+            )
     objs = list(args.stair_objectives)
     print("\n  true MI | " + " | ".join(f"{o:>16s}" for o in objs))
     for mi in args.stair_mis:
@@ -341,8 +442,10 @@ def bench_staircase(args, out):
             r = next(x for x in rows if x["mi"] == mi and x["objective"] == o)
             cells.append(f"{r['value']:7.3f} ± {r['stderr']:6.3f}")
         print(f"  {mi:7.1f} | " + " | ".join(cells))
-    print("  time per estimate (s, incl. compile) | " + " | ".join(
-        f"{np.median([x['s'] for x in rows if x['objective'] == o]):>6.2f}" for o in objs))
+    print(
+        "  time per estimate (s, incl. compile) | "
+        + " | ".join(f"{np.median([x['s'] for x in rows if x['objective'] == o]):>6.2f}" for o in objs)
+    )
     out["staircase"] = rows
 
 
@@ -363,8 +466,9 @@ def import_bmi():
     status = {}
     try:
         import bmi  # noqa: F401
+
         status["import bmi"] = "ok"
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         status["import bmi"] = f"{type(e).__name__}: {e}"
         for name in [m for m in sys.modules if m == "bmi" or m.startswith("bmi.")]:
             del sys.modules[name]
@@ -377,11 +481,15 @@ def import_bmi():
             mod.__path__ = [path]
             sys.modules[name] = mod
         status["workaround"] = "bmi and bmi.samplers __init__ skipped (tfp not imported)"
-    from bmi.estimators.neural import (DonskerVaradhanEstimator, InfoNCEEstimator, MINEEstimator,
-                                       NWJEstimator)
+    from bmi.estimators.neural import DonskerVaradhanEstimator, InfoNCEEstimator, MINEEstimator, NWJEstimator
     from bmi.samplers._splitmultinormal import BivariateNormalSampler
-    ests = {"MINE": MINEEstimator, "NWJ": NWJEstimator, "InfoNCE": InfoNCEEstimator,
-            "DV": DonskerVaradhanEstimator}
+
+    ests = {
+        "MINE": MINEEstimator,
+        "NWJ": NWJEstimator,
+        "InfoNCE": InfoNCEEstimator,
+        "DV": DonskerVaradhanEstimator,
+    }
     return ests, BivariateNormalSampler, status
 
 
@@ -389,14 +497,15 @@ def bench_bmi(args, out):
     print("\n== d. benchmark-mi: bivariate normal 1 x 1 (correlation 0.75), 5,000 samples ==")
     try:
         from importlib.metadata import version
+
         bmi_version = version("benchmark-mi")
-    except Exception:  # noqa: BLE001
+    except Exception:
         print("  benchmark-mi not installed; skipped")
         out["bmi"] = {"status": "not installed"}
         return
     try:
         ests, Sampler, status = import_bmi()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         print(f"  benchmark-mi {bmi_version} does not import: {type(e).__name__}: {e}")
         out["bmi"] = {"status": f"import failed: {type(e).__name__}: {e}"}
         return
@@ -404,10 +513,14 @@ def bench_bmi(args, out):
         print(f"  {k}: {v}")
     sampler = Sampler(correlation=0.75)  # the task '1v1-normal-0.75'
     true_mi = float(sampler.mutual_information())
-    print(f"  benchmark-mi {bmi_version}, true MI = {true_mi:.5f} nats; bmi defaults: batch 256, "
-          "16x8 critic, lr 0.1, 50% held out, test MI every 250 steps, reports the best test MI")
-    print("  divtools: mutual_information(x, y) at its defaults (smile, 2x32 critic, batch 256, 8 "
-          "product pairs per row, 1000 steps, 50% held out, all held-out pairs)")
+    print(
+        f"  benchmark-mi {bmi_version}, true MI = {true_mi:.5f} nats; bmi defaults: batch 256, "
+        "16x8 critic, lr 0.1, 50% held out, test MI every 250 steps, reports the best test MI"
+    )
+    print(
+        "  divtools: mutual_information(x, y) at its defaults (smile, 2x32 critic, batch 256, 8 "
+        "product pairs per row, 1000 steps, 50% held out, all held-out pairs)"
+    )
     rows = []
     kw = {"verbose": False}
     if args.bmi_steps:
@@ -428,67 +541,130 @@ def bench_bmi(args, out):
                 add = info.additional_information
                 n_steps = add.get("n_training_steps")
                 stopped = not add.get("early_stopping_not_triggered", False)
-                rows.append({"estimator": f"bmi {name}", "dataset": seed, "value": value,
-                             "error": value - true_mi, "s": t, "steps": n_steps, "early_stopped": stopped})
-                print(f"    bmi {name:8s} {value:8.4f} (error {value - true_mi:+.4f})  {fmt_s(t)}  "
-                      f"{n_steps} steps" + (" (early stopping)" if stopped else " (max_n_steps)"), flush=True)
-            except Exception as e:  # noqa: BLE001
-                rows.append({"estimator": f"bmi {name}", "dataset": seed,
-                             "error_message": f"{type(e).__name__}: {e}"})
+                rows.append(
+                    {
+                        "estimator": f"bmi {name}",
+                        "dataset": seed,
+                        "value": value,
+                        "error": value - true_mi,
+                        "s": t,
+                        "steps": n_steps,
+                        "early_stopped": stopped,
+                    }
+                )
+                print(
+                    f"    bmi {name:8s} {value:8.4f} (error {value - true_mi:+.4f})  {fmt_s(t)}  "
+                    f"{n_steps} steps" + (" (early stopping)" if stopped else " (max_n_steps)"),
+                    flush=True,
+                )
+            except Exception as e:
+                rows.append(
+                    {"estimator": f"bmi {name}", "dataset": seed, "error_message": f"{type(e).__name__}: {e}"}
+                )
                 print(f"    bmi {name:8s} FAILED: {type(e).__name__}: {e}")
         r, t, c = timed(lambda: dv.mutual_information(x, y, key=jax.random.key(seed)))
         value = float(r.value)
-        rows.append({"estimator": "divtools mutual_information", "dataset": seed, "value": value,
-                     "error": value - true_mi, "stderr": float(r.stderr), "s": t, "compile_s": c["total"],
-                     "steps": 1000})
-        print(f"    divtools MI   {value:8.4f} ± {float(r.stderr):.4f} (error {value - true_mi:+.4f})  "
-              f"{fmt_s(t)} (compile {fmt_s(c['total'])})", flush=True)
+        rows.append(
+            {
+                "estimator": "divtools mutual_information",
+                "dataset": seed,
+                "value": value,
+                "error": value - true_mi,
+                "stderr": float(r.stderr),
+                "s": t,
+                "compile_s": c["total"],
+                "steps": 1000,
+            }
+        )
+        print(
+            f"    divtools MI   {value:8.4f} ± {float(r.stderr):.4f} (error {value - true_mi:+.4f})  "
+            f"{fmt_s(t)} (compile {fmt_s(c['total'])})",
+            flush=True,
+        )
         if seed == 0:  # the generic KL estimator on one fixed shuffle, for contrast
             perm = np.random.default_rng(1).permutation(len(y))
             x_p, x_q = np.concatenate([x, y], axis=1), np.concatenate([x, y[perm]], axis=1)
             small = dict(objective="smile", hidden=(32, 32), steps=1000, batch_size=256, eval_fraction=0.5)
             r, t, c = timed(lambda: dv.estimate("kl", x_p, x_q, key=jax.random.key(100), **small))
             value = float(r.value)
-            rows.append({"estimator": "divtools estimate(kl) on one shuffle", "dataset": seed,
-                         "value": value, "error": value - true_mi, "stderr": float(r.stderr), "s": t})
-            print(f"    (estimate('kl', joint, one shuffle), same critic: {value:.4f} ± "
-                  f"{float(r.stderr):.4f}, error {value - true_mi:+.4f})")
+            rows.append(
+                {
+                    "estimator": "divtools estimate(kl) on one shuffle",
+                    "dataset": seed,
+                    "value": value,
+                    "error": value - true_mi,
+                    "stderr": float(r.stderr),
+                    "s": t,
+                }
+            )
+            print(
+                f"    (estimate('kl', joint, one shuffle), same critic: {value:.4f} ± "
+                f"{float(r.stderr):.4f}, error {value - true_mi:+.4f})"
+            )
     summary = {}
     names = sorted({r["estimator"] for r in rows if "s" in r})
     for name in names:
         sel = [r for r in rows if r["estimator"] == name and "s" in r]
-        summary[name] = {"mean_abs_error": float(np.mean([abs(r["error"]) for r in sel])),
-                         "mean_error": float(np.mean([r["error"] for r in sel])),
-                         "median_s": float(np.median([r["s"] for r in sel])), "n": len(sel)}
+        summary[name] = {
+            "mean_abs_error": float(np.mean([abs(r["error"]) for r in sel])),
+            "mean_error": float(np.mean([r["error"] for r in sel])),
+            "median_s": float(np.median([r["s"] for r in sel])),
+            "n": len(sel),
+        }
     dt = [r for r in rows if r["estimator"] == "divtools mutual_information"]
     bmi_t = [r["s"] for r in rows if r["estimator"].startswith("bmi") and "s" in r]
     later = [r["s"] for r in dt[1:]] or [dt[0]["s"]]
-    ratios = {"median_bmi_over_first_call": float(np.median(bmi_t) / dt[0]["s"]) if bmi_t else None,
-              "median_bmi_over_later_calls": float(np.median(bmi_t) / np.median(later)) if bmi_t else None}
+    ratios = {
+        "median_bmi_over_first_call": float(np.median(bmi_t) / dt[0]["s"]) if bmi_t else None,
+        "median_bmi_over_later_calls": float(np.median(bmi_t) / np.median(later)) if bmi_t else None,
+    }
     print("  mean |error| over datasets (mean error), median time:")
     for name, v in summary.items():
-        print(f"    {name:40s} {v['mean_abs_error']:.4f} ({v['mean_error']:+.4f})  {fmt_s(v['median_s'])}"
-              f"  n={v['n']}")
+        print(
+            f"    {name:40s} {v['mean_abs_error']:.4f} ({v['mean_error']:+.4f})  {fmt_s(v['median_s'])}"
+            f"  n={v['n']}"
+        )
     if bmi_t:
-        print(f"  median bmi estimator / divtools: first call (compiling) "
-              f"{ratios['median_bmi_over_first_call']:.1f}x, later calls "
-              f"{ratios['median_bmi_over_later_calls']:.1f}x")
-    out["bmi"] = {"status": status, "version": bmi_version, "true_mi": true_mi, "rows": rows,
-                  "summary": summary, "time_ratios": ratios}
+        print(
+            f"  median bmi estimator / divtools: first call (compiling) "
+            f"{ratios['median_bmi_over_first_call']:.1f}x, later calls "
+            f"{ratios['median_bmi_over_later_calls']:.1f}x"
+        )
+    out["bmi"] = {
+        "status": status,
+        "version": bmi_version,
+        "true_mi": true_mi,
+        "rows": rows,
+        "summary": summary,
+        "time_ratios": ratios,
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=2000, help="a: training steps")
     ap.add_argument("--repeat", type=int, default=3, help="a: alternating repetitions")
-    ap.add_argument("--torch-threads", type=int, nargs="+", default=[2, 1],
-                    help="a: torch.set_num_threads values (the first is the required anchor)")
-    ap.add_argument("--torch-max-s", type=float, default=30.0,
-                    help="a: stop a torch run after this long and extrapolate its time")
+    ap.add_argument(
+        "--torch-threads",
+        type=int,
+        nargs="+",
+        default=[2, 1],
+        help="a: torch.set_num_threads values (the first is the required anchor)",
+    )
+    ap.add_argument(
+        "--torch-max-s",
+        type=float,
+        default=30.0,
+        help="a: stop a torch run after this long and extrapolate its time",
+    )
     ap.add_argument("--vmap-seeds", type=int, nargs="*", default=[1, 8, 64])
     ap.add_argument("--vmap-steps", type=int, default=2000)
-    ap.add_argument("--vmap-max-s", type=float, default=120.0,
-                    help="b: fewer steps for a k whose predicted time exceeds this")
+    ap.add_argument(
+        "--vmap-max-s",
+        type=float,
+        default=120.0,
+        help="b: fewer steps for a k whose predicted time exceeds this",
+    )
     ap.add_argument("--stair-steps", type=int, default=4000)
     ap.add_argument("--stair-mis", type=float, nargs="*", default=[2, 4, 6, 8, 10])
     ap.add_argument("--stair-objectives", nargs="*", default=["smile", "nwj", "dv", "mine"])
@@ -500,22 +676,37 @@ def main() -> None:
     args = ap.parse_args()
 
     jnp.zeros(1).block_until_ready()  # backend start-up outside the timings
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"python {platform.python_version()}, jax {jax.__version__}, numpy {np.__version__}, "
-          f"devices {jax.devices()}")
-    out = {"machine": {"cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-                       "python": platform.python_version(), "jax": jax.__version__,
-                       "numpy": np.__version__},
-           "args": vars(args)}
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}, jax {jax.__version__}, numpy {np.__version__}, "
+        f"devices {jax.devices()}"
+    )
+    out = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "jax": jax.__version__,
+            "numpy": np.__version__,
+        },
+        "args": vars(args),
+    }
     import hashlib
+
     vdir = os.path.dirname(dv.__file__)
     out["divtools_variational_sha256"] = {
         f: hashlib.sha256(open(os.path.join(vdir, f), "rb").read()).hexdigest()[:16]
-        for f in sorted(os.listdir(vdir)) if f.endswith(".py")}
+        for f in sorted(os.listdir(vdir))
+        if f.endswith(".py")
+    }
     out["load_average"] = {"start": os.getloadavg()}
     t0 = time.perf_counter()
-    for name, fn in (("js", bench_js), ("vmap", bench_vmap), ("staircase", bench_staircase),
-                     ("bmi", bench_bmi)):
+    for name, fn in (
+        ("js", bench_js),
+        ("vmap", bench_vmap),
+        ("staircase", bench_staircase),
+        ("bmi", bench_bmi),
+    ):
         if name not in args.skip:
             fn(args, out)
             out["load_average"][f"after {name}"] = os.getloadavg()

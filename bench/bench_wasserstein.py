@@ -19,9 +19,9 @@ import argparse
 import numpy as np
 import ot
 import scipy.stats as ss
+from _timing import interleaved
 
 import divtools
-from _timing import interleaved  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def report(title: str, t: dict, ours: str) -> None:
@@ -45,27 +45,55 @@ def main() -> None:
     assert abs(divtools.wasserstein_1d(u, v) - ss.wasserstein_distance(u, v)) < 1e-12
     assert abs(divtools.wasserstein_1d(u, v, a, b) - ss.wasserstein_distance(u, v, a, b)) < 1e-12
 
-    report(f"1-D, unweighted, N = {n}", interleaved({
-        "divtools.wasserstein_1d": lambda: divtools.wasserstein_1d(u, v),
-        "scipy wasserstein_distance": lambda: ss.wasserstein_distance(u, v),
-        "POT wasserstein_1d": lambda: ot.wasserstein_1d(u, v, p=1),
-    }, args.repeat), "divtools.wasserstein_1d")
-    report(f"1-D, weighted, N = {n}", interleaved({
-        "divtools.wasserstein_1d": lambda: divtools.wasserstein_1d(u, v, a, b),
-        "scipy wasserstein_distance": lambda: ss.wasserstein_distance(u, v, a, b),
-        "POT wasserstein_1d": lambda: ot.wasserstein_1d(u, v, an, bn, p=1),
-    }, args.repeat), "divtools.wasserstein_1d")
+    report(
+        f"1-D, unweighted, N = {n}",
+        interleaved(
+            {
+                "divtools.wasserstein_1d": lambda: divtools.wasserstein_1d(u, v),
+                "scipy wasserstein_distance": lambda: ss.wasserstein_distance(u, v),
+                "POT wasserstein_1d": lambda: ot.wasserstein_1d(u, v, p=1),
+            },
+            args.repeat,
+        ),
+        "divtools.wasserstein_1d",
+    )
+    report(
+        f"1-D, weighted, N = {n}",
+        interleaved(
+            {
+                "divtools.wasserstein_1d": lambda: divtools.wasserstein_1d(u, v, a, b),
+                "scipy wasserstein_distance": lambda: ss.wasserstein_distance(u, v, a, b),
+                "POT wasserstein_1d": lambda: ot.wasserstein_1d(u, v, an, bn, p=1),
+            },
+            args.repeat,
+        ),
+        "divtools.wasserstein_1d",
+    )
 
     U, V = rng.standard_normal((1000, 1000)), rng.standard_normal((1000, 1000)) + 0.1
     A, B = rng.random((1000, 1000)), rng.random((1000, 1000))
-    report("1-D, batch of 1000 problems x 1000 samples, unweighted", interleaved({
-        "divtools (one batched call)": lambda: divtools.wasserstein_1d(U, V),
-        "scipy loop": lambda: [ss.wasserstein_distance(x, y) for x, y in zip(U, V)],
-    }, max(3, args.repeat // 2)), "divtools (one batched call)")
-    report("1-D, batch of 1000 problems x 1000 samples, weighted", interleaved({
-        "divtools (one batched call)": lambda: divtools.wasserstein_1d(U, V, A, B),
-        "scipy loop": lambda: [ss.wasserstein_distance(*r) for r in zip(U, V, A, B)],
-    }, max(3, args.repeat // 2)), "divtools (one batched call)")
+    report(
+        "1-D, batch of 1000 problems x 1000 samples, unweighted",
+        interleaved(
+            {
+                "divtools (one batched call)": lambda: divtools.wasserstein_1d(U, V),
+                "scipy loop": lambda: [ss.wasserstein_distance(x, y) for x, y in zip(U, V)],
+            },
+            max(3, args.repeat // 2),
+        ),
+        "divtools (one batched call)",
+    )
+    report(
+        "1-D, batch of 1000 problems x 1000 samples, weighted",
+        interleaved(
+            {
+                "divtools (one batched call)": lambda: divtools.wasserstein_1d(U, V, A, B),
+                "scipy loop": lambda: [ss.wasserstein_distance(*r) for r in zip(U, V, A, B)],
+            },
+            max(3, args.repeat // 2),
+        ),
+        "divtools (one batched call)",
+    )
 
     m = 1000
     x, y = rng.random((m, 2)), rng.random((m, 2))
@@ -73,18 +101,33 @@ def main() -> None:
     wa, wb = rng.random(m), rng.random(m)
     wa, wb = wa / wa.sum(), wb / wb.sum()
     assert abs(divtools.optimal_transport(wa, wb, C).value - ot.emd2(wa, wb, C)) < 1e-9
-    report(f"finite space, n = {m}, random points in the plane", interleaved({
-        "divtools.optimal_transport": lambda: divtools.optimal_transport(wa, wb, C),
-        "POT emd2": lambda: ot.emd2(wa, wb, C),
-    }, args.repeat), "divtools.optimal_transport")
+    report(
+        f"finite space, n = {m}, random points in the plane",
+        interleaved(
+            {
+                "divtools.optimal_transport": lambda: divtools.optimal_transport(wa, wb, C),
+                "POT emd2": lambda: ot.emd2(wa, wb, C),
+            },
+            args.repeat,
+        ),
+        "divtools.optimal_transport",
+    )
 
     xl, yl = np.sort(rng.random(m)), np.sort(rng.random(m))
     Cl = np.abs(xl[:, None] - yl[None, :])
-    report(f"points on the line, n = {m} (W_1)", interleaved({
-        "divtools.wasserstein (line)": lambda: divtools.wasserstein(
-            wa, wb, divtools.LineMetric(xl, yl)),
-        "POT emd2 on the cost matrix": lambda: ot.emd2(wa, wb, Cl),
-    }, args.repeat), "divtools.wasserstein (line)")
+    report(
+        f"points on the line, n = {m} (W_1)",
+        interleaved(
+            {
+                "divtools.wasserstein (line)": lambda: divtools.wasserstein(
+                    wa, wb, divtools.LineMetric(xl, yl)
+                ),
+                "POT emd2 on the cost matrix": lambda: ot.emd2(wa, wb, Cl),
+            },
+            args.repeat,
+        ),
+        "divtools.wasserstein (line)",
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,7 @@ def compare(p: np.ndarray, q: np.ndarray, normalize: bool) -> list[dict]:
         bits = value / math.log(2) if gen.logarithmic else None
         rows.append(dict(name=name, value=value, bits=bits, f=gen.formula))
     value = float(divtools.bhattacharyya(p, q, normalize=normalize))
-    rows.append(dict(name="bhattacharyya", value=value, bits=value / math.log(2),
-                     f="-log sum sqrt(pq)"))
+    rows.append(dict(name="bhattacharyya", value=value, bits=value / math.log(2), f="-log sum sqrt(pq)"))
     return rows
 
 
@@ -57,7 +56,7 @@ def _table(rows: list[dict], digits: int) -> str:
     head = ("divergence", "nats / value", "bits", "generator f(t)")
     body = [(r["name"], _fmt(r["value"], digits), _fmt(r["bits"], digits), r["f"]) for r in rows]
     widths = [max(len(str(c)) for c in col) for col in zip(head, *body)]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [line.format(*head), line.format(*("-" * w for w in widths))]
     out += [line.format(*r) for r in body]
     return "\n".join(out)
@@ -72,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     cmp_ = sub.add_parser("compare", help="every divergence of the table between P and Q")
     cmp_.add_argument("p", help="comma-separated probabilities of P, e.g. 0.5,0.3,0.2")
     cmp_.add_argument("q", help="comma-separated probabilities of Q")
-    cmp_.add_argument("--counts", action="store_true",
-                      help="P and Q are counts or weights: divide each by its sum")
+    cmp_.add_argument(
+        "--counts", action="store_true", help="P and Q are counts or weights: divide each by its sum"
+    )
     cmp_.add_argument("--digits", type=int, default=10, help="significant digits (default 10)")
     cmp_.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)

@@ -76,8 +76,15 @@ def _documented(fn):
 
 
 @_documented
-def f_divergence(p: PMFOrDistribution, q: PMFOrDistribution, f: str | Generator | Any = "kl", *,
-                 axis: int = -1, base: float | None = None, normalize: bool = False) -> Any:
+def f_divergence(
+    p: PMFOrDistribution,
+    q: PMFOrDistribution,
+    f: str | Generator | Any = "kl",
+    *,
+    axis: int = -1,
+    base: float | None = None,
+    normalize: bool = False,
+) -> Any:
     r"""The f-divergence ``D_f(P || Q) = sum_x q(x) f(p(x) / q(x))``.
 
     With ``0 f(0/0) = 0``, ``q f(0)`` where ``p = 0 < q`` and ``p f'(inf)`` where
@@ -112,8 +119,14 @@ def f_divergence(p: PMFOrDistribution, q: PMFOrDistribution, f: str | Generator 
 
 
 @_documented
-def kl(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, base: float | None = None,
-       normalize: bool = False) -> Any:
+def kl(
+    p: PMFOrDistribution,
+    q: PMFOrDistribution,
+    *,
+    axis: int = -1,
+    base: float | None = None,
+    normalize: bool = False,
+) -> Any:
     r"""Kullback-Leibler divergence ``KL(P || Q) = sum_x p(x) log(p(x) / q(x))``.
 
     ``0 log(0/q) = 0``; ``inf`` iff some ``q(x) = 0 < p(x)``. Summed from
@@ -146,8 +159,15 @@ def kl(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, base: floa
 
 
 @_documented
-def js(p: PMFOrDistribution, q: PMFOrDistribution, *, weights: tuple[float, float] | None = None,
-       axis: int = -1, base: float | None = None, normalize: bool = False) -> Any:
+def js(
+    p: PMFOrDistribution,
+    q: PMFOrDistribution,
+    *,
+    weights: tuple[float, float] | None = None,
+    axis: int = -1,
+    base: float | None = None,
+    normalize: bool = False,
+) -> Any:
     r"""Jensen-Shannon divergence ``JS = KL(P || M)/2 + KL(Q || M)/2``, ``M = (P + Q)/2``.
 
     The divergence in ``[0, log 2]`` nats (``[0, 1]`` bits), not scipy's
@@ -218,8 +238,14 @@ def tv(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, normalize:
 
 
 @_documented
-def jeffreys(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, base: float | None = None,
-             normalize: bool = False) -> Any:
+def jeffreys(
+    p: PMFOrDistribution,
+    q: PMFOrDistribution,
+    *,
+    axis: int = -1,
+    base: float | None = None,
+    normalize: bool = False,
+) -> Any:
     r"""Jeffreys divergence ``KL(P || Q) + KL(Q || P) = sum_x (p - q) log(p / q)``.
 
     The f-divergence of ``f(t) = (t - 1) log t`` (the lecture table's
@@ -264,8 +290,9 @@ def chi2(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, normaliz
 
 
 @_documented
-def squared_hellinger(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1,
-                      normalize: bool = False) -> Any:
+def squared_hellinger(
+    p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, normalize: bool = False
+) -> Any:
     r"""Squared Hellinger distance ``sum_x (sqrt p(x) - sqrt q(x))^2 = 2 (1 - BC)``.
 
     In ``[0, 2]``: the lecture table's ``f(t) = (sqrt t - 1)^2``, without the
@@ -284,14 +311,18 @@ def squared_hellinger(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int =
 
     References: Hellinger (1909).
     """
-    return _divergence(
-        p, q, GENERATORS["squared_hellinger"], axis=axis, base=None, normalize=normalize
-    )
+    return _divergence(p, q, GENERATORS["squared_hellinger"], axis=axis, base=None, normalize=normalize)
 
 
 @_documented
-def bhattacharyya(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, base: float | None = None,
-                  normalize: bool = False) -> Any:
+def bhattacharyya(
+    p: PMFOrDistribution,
+    q: PMFOrDistribution,
+    *,
+    axis: int = -1,
+    base: float | None = None,
+    normalize: bool = False,
+) -> Any:
     r"""Bhattacharyya distance ``-log BC``, ``BC = sum_x sqrt(p(x) q(x)) = 1 - H^2/2``.
 
     Not an f-divergence but a function of one. Near ``P = Q`` it is
@@ -326,8 +357,9 @@ def bhattacharyya(p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1,
 
 
 @_documented
-def alpha_divergence(p: PMFOrDistribution, q: PMFOrDistribution, alpha: float, *, axis: int = -1,
-                     normalize: bool = False) -> Any:
+def alpha_divergence(
+    p: PMFOrDistribution, q: PMFOrDistribution, alpha: float, *, axis: int = -1, normalize: bool = False
+) -> Any:
     r"""Amari's alpha-divergence ``sum_x (p^a q^(1-a) - a p - (1 - a) q) / (a (a - 1))``.
 
     ``a = 1`` is KL, ``a = 0`` reverse KL, ``a = 2`` half Pearson's chi-square,
@@ -352,8 +384,14 @@ def alpha_divergence(p: PMFOrDistribution, q: PMFOrDistribution, alpha: float, *
     return _divergence(p, q, _alpha_generator(alpha), axis=axis, base=None, normalize=normalize)
 
 
-def wasserstein_1d(u_values: ArrayLike | Any, v_values: ArrayLike | Any, u_weights: ArrayLike | None = None,
-                   v_weights: ArrayLike | None = None, *, p: float = 1) -> Any:
+def wasserstein_1d(
+    u_values: ArrayLike | Any,
+    v_values: ArrayLike | Any,
+    u_weights: ArrayLike | None = None,
+    v_weights: ArrayLike | None = None,
+    *,
+    p: float = 1,
+) -> Any:
     r"""Exact Wasserstein distance ``W_p`` between weighted samples on the real line.
 
     ``W_p = (int_0^1 |F^-1(t) - G^-1(t)|^p dt)^(1/p)`` between the empirical

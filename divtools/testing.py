@@ -54,9 +54,7 @@ def _normalise(w: np.ndarray) -> np.ndarray:
 @st.composite
 def _weights(draw, n: int, zeros: bool, min_log10: float) -> np.ndarray:
     """Positive weights spread over many orders of magnitude, some exactly zero."""
-    exps = draw(
-        st.lists(st.floats(min_log10, 0.0), min_size=n, max_size=n).map(np.array)
-    )
+    exps = draw(st.lists(st.floats(min_log10, 0.0), min_size=n, max_size=n).map(np.array))
     mant = draw(st.lists(st.floats(1.0, 10.0), min_size=n, max_size=n).map(np.array))
     w = mant * 10.0**exps
     if zeros and n > 1:
@@ -72,8 +70,16 @@ def _size(size, min_size, max_size):
 
 
 @st.composite
-def distributions(draw, size: int | None = None, *, min_size: int = 1, max_size: int = 32,
-                  zeros: bool = True, min_mass: float = 1e-300, spread: float = 12.0):
+def distributions(
+    draw,
+    size: int | None = None,
+    *,
+    min_size: int = 1,
+    max_size: int = 32,
+    zeros: bool = True,
+    min_mass: float = 1e-300,
+    spread: float = 12.0,
+):
     """A probability vector of a given or drawn length.
 
     Args:
@@ -90,8 +96,15 @@ def distributions(draw, size: int | None = None, *, min_size: int = 1, max_size:
 
 
 @st.composite
-def distribution_pairs(draw, size: int | None = None, *, min_size: int = 1, max_size: int = 32,
-                       zeros: bool = True, spread: float = 12.0):
+def distribution_pairs(
+    draw,
+    size: int | None = None,
+    *,
+    min_size: int = 1,
+    max_size: int = 32,
+    zeros: bool = True,
+    spread: float = 12.0,
+):
     """Two probability vectors over the same outcomes (independent)."""
     n = draw(_size(size, min_size, max_size))
     p = draw(distributions(n, zeros=zeros, spread=spread))
@@ -100,8 +113,16 @@ def distribution_pairs(draw, size: int | None = None, *, min_size: int = 1, max_
 
 
 @st.composite
-def nearly_equal_pairs(draw, size: int | None = None, *, min_size: int = 2, max_size: int = 32,
-                       min_eps: float = 1e-12, max_eps: float = 1e-1, spread: float = 12.0):
+def nearly_equal_pairs(
+    draw,
+    size: int | None = None,
+    *,
+    min_size: int = 2,
+    max_size: int = 32,
+    min_eps: float = 1e-12,
+    max_eps: float = 1e-1,
+    spread: float = 12.0,
+):
     """``(p, q)`` with ``q = p (1 + eps z)`` renormalised, ``|z| <= 1``, ``eps`` log-uniform.
 
     The regime where textbook formulas cancel: the divergence is of order
@@ -126,8 +147,14 @@ def disjoint_pairs(draw, size: int | None = None, *, min_size: int = 2, max_size
 
 
 @st.composite
-def batches(draw, batch_shape: tuple[int, ...] | None = None, size: int | None = None, *,
-            max_size: int = 16, zeros: bool = True):
+def batches(
+    draw,
+    batch_shape: tuple[int, ...] | None = None,
+    size: int | None = None,
+    *,
+    max_size: int = 16,
+    zeros: bool = True,
+):
     """``(P, Q)`` arrays of shape ``batch_shape + (size,)`` of independent distributions."""
     if batch_shape is None:
         batch_shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=2)))

@@ -45,9 +45,18 @@ from divtools.discrete.generators import GENERATORS
 # %%
 rows = []
 for g in GENERATORS.values():
-    rows.append((g.name, g.formula, g.conjugate_formula, str(g.conjugate_domain),
-                 f"{g.f_at_zero:.4g}", f"{g.f_prime_at_inf:.4g}", f"{g.f_prime_at_one:.4g}",
-                 g.activation_formula))
+    rows.append(
+        (
+            g.name,
+            g.formula,
+            g.conjugate_formula,
+            str(g.conjugate_domain),
+            f"{g.f_at_zero:.4g}",
+            f"{g.f_prime_at_inf:.4g}",
+            f"{g.f_prime_at_one:.4g}",
+            g.activation_formula,
+        )
+    )
 head = ("name", "f(t)", "f*(y)", "dom f*", "f(0)", "f'(inf)", "f'(1)", "g_f(v)")
 widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
 for r in [head] + rows:
@@ -93,7 +102,9 @@ ax[0].plot(b, divtools.kl(Q, P), label="KL(Q || P)")
 ax[0].plot(b, divtools.js(P, Q), label="JS(P, Q)")
 ax[0].plot(b, divtools.tv(P, Q), label="TV(P, Q)")
 ax[0].axhline(math.log(2), color="grey", ls=":", label="log 2")
-ax[0].set_xscale("log"); ax[0].set_xlabel("b"); ax[0].set_title(f"P = Ber({a}), Q = Ber(b)")
+ax[0].set_xscale("log")
+ax[0].set_xlabel("b")
+ax[0].set_title(f"P = Ber({a}), Q = Ber(b)")
 ax[0].legend()
 kl_pq = divtools.kl(P, Q)
 assert np.all(np.diff(kl_pq[:40]) < 0)  # grows without bound as b -> 0
@@ -109,7 +120,10 @@ ax[1].scatter(tv, js, s=6, label="JS")
 ax[1].scatter(tv, np.sqrt(kl / 2), s=6, label="sqrt(KL / 2)")
 ax[1].plot([0, 1], [0, math.log(2)], "k--", label="TV log 2")
 ax[1].plot([0, 1], [0, 1], "k:", label="TV")
-ax[1].set_xlabel("TV"); ax[1].set_ylim(0, 1.5); ax[1].legend(); ax[1].set_title("bounds")
+ax[1].set_xlabel("TV")
+ax[1].set_ylim(0, 1.5)
+ax[1].legend()
+ax[1].set_title("bounds")
 assert np.all(js <= tv * math.log(2) + 1e-15) and np.all(tv <= np.sqrt(kl / 2) + 1e-15)
 plt.show()
 
@@ -139,8 +153,9 @@ def mp_js(p, q):
     sp, sq = mp.fsum(P), mp.fsum(Q)
     P, Q = [x / sp for x in P], [y / sq for y in Q]
     M = [(x + y) / 2 for x, y in zip(P, Q)]
-    return (mp.fsum(x * mp.log(x / m) for x, m in zip(P, M))
-            + mp.fsum(y * mp.log(y / m) for y, m in zip(Q, M))) / 2
+    return (
+        mp.fsum(x * mp.log(x / m) for x, m in zip(P, M)) + mp.fsum(y * mp.log(y / m) for y, m in zip(Q, M))
+    ) / 2
 
 
 eps_grid = np.logspace(-1, -12, 12)
@@ -150,7 +165,7 @@ for eps in eps_grid:
     q = p * (1 + eps * rng.uniform(-1, 1, 200))
     q /= q.sum()
     rk, rj = mp_kl(p, q), mp_js(p, q)
-    rel = lambda v, r: float(abs(mp.mpf(float(v)) - r) / r)  # noqa: E731
+    rel = lambda v, r: float(abs(mp.mpf(float(v)) - r) / r)
     errors["divtools KL"].append(rel(divtools.kl(p, q), rk))
     errors["scipy entropy"].append(rel(entropy(p, q), rk))
     errors["divtools JS"].append(rel(divtools.js(p, q), rj))
@@ -160,7 +175,10 @@ fig, ax = plt.subplots(figsize=(6, 4))
 for label, errs in errors.items():
     ax.loglog(eps_grid, np.maximum(errs, 1e-17), "o-" if "divtools" in label else "s--", label=label)
 ax.axhline(2.0**-52, color="grey", ls=":", label="1 ulp")
-ax.set_xlabel("eps"); ax.set_ylabel("relative error"); ax.invert_xaxis(); ax.legend()
+ax.set_xlabel("eps")
+ax.set_ylabel("relative error")
+ax.invert_xaxis()
+ax.legend()
 ax.set_title("nearly equal pairs, 200 outcomes")
 plt.show()
 print("worst divtools KL error:", max(errors["divtools KL"]))

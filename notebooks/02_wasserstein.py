@@ -52,8 +52,14 @@ thetas = np.linspace(-1.0, 1.0, 41)
 rows = []
 for t in thetas:
     ex = parallel_lines(t, n=16)
-    rows.append((divtools.wasserstein(ex.p, ex.q, ex.distance), float(divtools.js(ex.p, ex.q)),
-                 float(divtools.kl(ex.p, ex.q)), float(divtools.tv(ex.p, ex.q))))
+    rows.append(
+        (
+            divtools.wasserstein(ex.p, ex.q, ex.distance),
+            float(divtools.js(ex.p, ex.q)),
+            float(divtools.kl(ex.p, ex.q)),
+            float(divtools.tv(ex.p, ex.q)),
+        )
+    )
 W, JS, KL, TV = map(np.array, zip(*rows))
 assert np.allclose(W, np.abs(thetas), rtol=1e-13, atol=0)
 off = thetas != 0
@@ -151,14 +157,15 @@ D = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
 pa, pb = rng.dirichlet(np.ones(30)), rng.dirichlet(np.ones(30))
 kr = divtools.kantorovich_rubinstein(pa, pb, D)
 ot_res = divtools.optimal_transport(pa, pb, D)
-print(f"W_1 primal {ot_res.value:.15g}  dual {ot_res.dual_value:.15g}  KR {kr.value:.15g}  Lip(f) {kr.lipschitz:.15g}")
+print(
+    f"W_1 primal {ot_res.value:.15g}  dual {ot_res.dual_value:.15g}  KR {kr.value:.15g}  Lip(f) {kr.lipschitz:.15g}"
+)
 assert abs(kr.value - ot_res.value) <= 1e-12 * ot_res.value and kr.lipschitz <= 1 + 1e-12
 
 fig, ax = plt.subplots(figsize=(5, 4.5))
 i, j = np.nonzero(ot_res.plan > 1e-12)
 for k in range(i.size):
-    ax.plot(pts[[i[k], j[k]], 0], pts[[i[k], j[k]], 1], c="gray",
-            lw=0.5 + 30 * ot_res.plan[i[k], j[k]])
+    ax.plot(pts[[i[k], j[k]], 0], pts[[i[k], j[k]], 1], c="gray", lw=0.5 + 30 * ot_res.plan[i[k], j[k]])
 sc = ax.scatter(pts[:, 0], pts[:, 1], c=kr.potential, cmap="coolwarm", s=40, zorder=3)
 fig.colorbar(sc, label="critic f")
 ax.set_title("optimal plan (lines) and KR critic (colour)")
@@ -170,13 +177,15 @@ plt.show()
 # its own duals and re-solves when it does not hold.
 
 # %%
-M = np.array([
-    [2.50275352e02, 3.74653218e02, 2.41352736e03, 1.00000000e32, 1.51751540e-03],
-    [2.13082030e02, 3.28812836e02, 2.29487946e03, 1.00000000e32, 1.37109800e-01],
-    [1.97333083e02, 3.09175848e02, 2.24250550e03, 1.00000000e32, 2.46506283e00],
-    [1.00000000e32, 1.00000000e32, 1.00000000e32, 5.26223432e00, 2.50000000e31],
-    [3.84690152e01, 8.09465684e01, 3.33064175e02, 2.50000000e31, 0.00000000e00],
-])
+M = np.array(
+    [
+        [2.50275352e02, 3.74653218e02, 2.41352736e03, 1.00000000e32, 1.51751540e-03],
+        [2.13082030e02, 3.28812836e02, 2.29487946e03, 1.00000000e32, 1.37109800e-01],
+        [1.97333083e02, 3.09175848e02, 2.24250550e03, 1.00000000e32, 2.46506283e00],
+        [1.00000000e32, 1.00000000e32, 1.00000000e32, 5.26223432e00, 2.50000000e31],
+        [3.84690152e01, 8.09465684e01, 3.33064175e02, 2.50000000e31, 0.00000000e00],
+    ]
+)
 w = np.array([0.125, 0.125, 0.125, 0.125, 0.5])
 r229 = divtools.optimal_transport(w, w, M)
 print(f"POT emd2 {ot.emd2(w, w, M):.12f}   divtools {r229.value:.12f} (dual {r229.dual_value:.12f})")
@@ -196,8 +205,10 @@ t = np.array([3.0, 0.0])
 ks = [8, 32, 128, 512] if FAST else [8, 32, 128, 512, 2048, 8192]
 errs = []
 for k in ks:
-    vals = [float(divtools.sliced_wasserstein(x, x + t, key=jax.random.key(s), n_projections=k, p=1))
-            for s in range(8)]
+    vals = [
+        float(divtools.sliced_wasserstein(x, x + t, key=jax.random.key(s), n_projections=k, p=1))
+        for s in range(8)
+    ]
     errs.append(np.std(np.array(vals) - 6 / math.pi))
 print("directions:", ks)
 print("spread of SW_1 over 8 keys:", np.round(errs, 5))

@@ -75,8 +75,10 @@ assert divtools.kl(st.norm(m1, s1), st.norm(m2, s2)) == kl_div
 
 # %%
 js_nl = divtools.js(st.norm(0, 1), st.laplace(0, 1))
-print(f"JS(N(0,1), Laplace(0,1)) = {float(js_nl)!r} nats, estimated error {js_nl.error:.1e}, "
-      f"method {js_nl.method!r}")
+print(
+    f"JS(N(0,1), Laplace(0,1)) = {float(js_nl)!r} nats, estimated error {js_nl.error:.1e}, "
+    f"method {js_nl.method!r}"
+)
 print(repr(js_nl))
 assert isinstance(js_nl, divtools.QuadResult) and isinstance(js_nl, float)
 assert 0 < js_nl < math.log(2) and js_nl.error < 1e-13 * js_nl
@@ -95,8 +97,10 @@ print("KL(N(0,1) || U[0,1]) =", repr(kl_nu))
 chi_07 = divtools.chi2(Normal(0.0, 1.0), Normal(0.0, 0.7))
 chi_075 = divtools.chi2(Normal(0.0, 1.0), Normal(0.0, 0.75))
 chi_075_book = 0.75**2 / math.sqrt(2 * 0.75**2 - 1) - 1  # s2^2 / (s1 sqrt(2 s2^2 - s1^2)) - 1
-print(f"chi2(N(0,1) || N(0,0.7^2)) = {float(chi_07)},  chi2(N(0,1) || N(0,0.75^2)) = {float(chi_075):.15g}"
-      f" (formula {chi_075_book:.15g})")
+print(
+    f"chi2(N(0,1) || N(0,0.7^2)) = {float(chi_07)},  chi2(N(0,1) || N(0,0.75^2)) = {float(chi_075):.15g}"
+    f" (formula {chi_075_book:.15g})"
+)
 assert math.isinf(kl_nu) and math.isinf(chi_07)
 assert math.isinf(divtools.chi2(st.norm(0, 1), st.norm(0, 0.7)))
 assert abs(chi_075 - chi_075_book) <= 1e-14 * chi_075_book
@@ -168,7 +172,7 @@ t_js = time.perf_counter() - t0
 print(f"JS at {thetas.size} points by quadrature: {t_js:.2f} s")
 
 assert np.allclose(tv_g, 2 * ndtr(np.abs(thetas) / 2) - 1, rtol=1e-13, atol=1e-16)
-assert np.allclose(h2_g, -2 * np.expm1(-thetas**2 / 8), rtol=1e-13, atol=0)
+assert np.allclose(h2_g, -2 * np.expm1(-(thetas**2) / 8), rtol=1e-13, atol=0)
 assert np.allclose(divtools.kl(P, Q), thetas**2 / 2, rtol=1e-13, atol=0)
 assert np.allclose(divtools.bhattacharyya(P, Q), thetas**2 / 8, rtol=1e-13, atol=0)
 assert np.allclose(w1_g, np.abs(thetas), rtol=1e-13, atol=1e-15)
@@ -200,8 +204,10 @@ assert np.all(np.isinf(kl_u[thetas_u != 0])) and np.all(kl_u[thetas_u == 0] == 0
 assert np.allclose(w1_u, np.abs(thetas_u), rtol=1e-14, atol=1e-16)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
-panels = [(axes[0], thetas, tv_g, js_g, h2_g, w1_g, r"$P = N(0,1)$, $Q_\theta = N(\theta, 1)$"),
-          (axes[1], thetas_u, tv_u, js_u, None, w1_u, r"$P = U[0,1]$, $Q_\theta = U[\theta, \theta+1]$")]
+panels = [
+    (axes[0], thetas, tv_g, js_g, h2_g, w1_g, r"$P = N(0,1)$, $Q_\theta = N(\theta, 1)$"),
+    (axes[1], thetas_u, tv_u, js_u, None, w1_u, r"$P = U[0,1]$, $Q_\theta = U[\theta, \theta+1]$"),
+]
 for ax, th, tv_, js_, h2_, w1_, title in panels:
     ax.plot(th, tv_, label="TV")
     ax.plot(th, js_, label="JS (nats)")
@@ -229,8 +235,10 @@ plt.show()
 # has slope $\pm 1$ everywhere: the argument for the Wasserstein GAN.
 
 # %%
-slopes = {name: np.gradient(v, thetas)[thetas == 4.0][0] for name, v in
-          [("TV", tv_g), ("JS", js_g), ("H^2", h2_g), ("W_1", w1_g)]}
+slopes = {
+    name: np.gradient(v, thetas)[thetas == 4.0][0]
+    for name, v in [("TV", tv_g), ("JS", js_g), ("H^2", h2_g), ("W_1", w1_g)]
+}
 print("slopes at theta = 4 (Gaussians):", {k: f"{v:.2e}" for k, v in slopes.items()})
 
 # %% [markdown]
@@ -244,7 +252,6 @@ print("slopes at theta = 4 (Gaussians):", {k: f"{v:.2e}" for k, v in slopes.item
 
 # %%
 from divtools.testing import Opaque  # density functions only: forces quadrature
-
 
 rng = np.random.default_rng(1)
 functions = [("kl", divtools.kl), ("H^2", divtools.squared_hellinger), ("chi2", divtools.chi2)]
@@ -262,8 +269,10 @@ for _ in range(4):
         else:
             rel = abs(quadr - closed) / closed
         worst = max(worst, rel)
-        print(f"N({a1:5.2f},{b1:4.2f}^2) N({a2:5.2f},{b2:4.2f}^2) {name:>5} {float(closed):22.17g} "
-              f"{float(quadr):22.17g} {rel:9.1e} {quadr.error:8.1e}")
+        print(
+            f"N({a1:5.2f},{b1:4.2f}^2) N({a2:5.2f},{b2:4.2f}^2) {name:>5} {float(closed):22.17g} "
+            f"{float(quadr):22.17g} {rel:9.1e} {quadr.error:8.1e}"
+        )
 print(f"largest relative difference: {worst:.1e}")
 assert worst < 1e-13
 

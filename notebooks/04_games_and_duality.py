@@ -90,12 +90,16 @@ etas = np.concatenate([vertices, rng.uniform(size=(B - 2**n, n))])
 P_B, Q_B = np.broadcast_to(p, (B, n)), np.broadcast_to(q, (B, n))
 err_all = games.zero_one_error(etas, P_B, Q_B)
 err_vertices, err_random = err_all[: 2**n], err_all[2**n :]
-assert abs(err_vertices.min() - err_star) <= 4 * EPS and np.array_equal(vertices[err_vertices.argmin()], eta_star)
+assert abs(err_vertices.min() - err_star) <= 4 * EPS and np.array_equal(
+    vertices[err_vertices.argmin()], eta_star
+)
 assert np.all(err_random >= err_star - 4 * EPS)
 
 # the numerical optimum (Adam steps on the logits of eta, 3000 by default) comes within 1e-4
 sol01 = games.solve_zero_one(p, q)
-print(f"solve_zero_one: error {sol01.value:.8f} after {sol01.steps} steps (Bayes error {float(err_star):.8f})")
+print(
+    f"solve_zero_one: error {sol01.value:.8f} after {sol01.steps} steps (Bayes error {float(err_star):.8f})"
+)
 assert err_star <= sol01.value < err_star + 1e-4
 assert np.array_equal(np.round(sol01.strategy), eta_star)
 
@@ -130,8 +134,10 @@ for prior in (0.2, 0.5, 0.7):
     formula = np.sum(np.minimum(prior * p, (1 - prior) * q))
     eta_pi = games.bayes_strategy(p, q, prior=prior)
     err_pi = games.zero_one_error(etas, P_B, Q_B, prior=prior)
-    print(f"prior {prior}: Bayes error {float(be):.15f} (sum of minima {formula:.15f}), "
-          f"best of the {B} strategies {err_pi.min():.15f}")
+    print(
+        f"prior {prior}: Bayes error {float(be):.15f} (sum of minima {formula:.15f}), "
+        f"best of the {B} strategies {err_pi.min():.15f}"
+    )
     assert abs(be - formula) <= 4 * EPS
     assert abs(games.zero_one_error(eta_pi, p, q, prior=prior) - be) <= 4 * EPS
     assert np.all(err_pi >= be - 4 * EPS) and abs(err_pi.min() - be) <= 4 * EPS  # a vertex attains it
@@ -203,8 +209,10 @@ excess = np.sum(m * excess_kl.reshape(few.shape), axis=-1)
 assert np.allclose(loss_random[2**n : 2**n + 48] - ce_min, excess, rtol=1e-10, atol=1e-15)
 
 sol_ce = games.solve_cross_entropy(p, q)
-print(f"solve_cross_entropy: loss {sol_ce.value:.15f}, largest |eta - p/(p+q)| "
-      f"{np.abs(sol_ce.strategy - eta_ce).max():.1e}")
+print(
+    f"solve_cross_entropy: loss {sol_ce.value:.15f}, largest |eta - p/(p+q)| "
+    f"{np.abs(sol_ce.strategy - eta_ce).max():.1e}"
+)
 assert abs(sol_ce.value - ce_min) < 1e-12 and np.allclose(sol_ce.strategy, eta_ce, atol=1e-7)
 
 # the extremes: log 2 when P = Q (Bob learns nothing), 0 for disjoint supports
@@ -237,8 +245,10 @@ d0 = games.gan_optimal_discriminator(p, q, real_label=0)
 v_star = games.gan_optimal_value(p, q)
 v1 = games.gan_value(d1, p, q, real_label=1)
 v0 = games.gan_value(d0, p, q, real_label=0)
-print(f"max V: real labelled 1 {float(v1):.17g}, real labelled 0 {float(v0):.17g}, "
-      f"2 JS - log 4 = {2 * float(js_pq) - math.log(4):.17g}")
+print(
+    f"max V: real labelled 1 {float(v1):.17g}, real labelled 0 {float(v0):.17g}, "
+    f"2 JS - log 4 = {2 * float(js_pq) - math.log(4):.17g}"
+)
 assert np.array_equal(d1, eta_ce) and np.allclose(d0, 1 - d1, rtol=0, atol=EPS)
 assert abs(v_star - (2 * js_pq - math.log(4))) <= 8 * EPS
 assert abs(v1 - v_star) <= 8 * EPS and abs(v0 - v_star) <= 8 * EPS
@@ -253,8 +263,10 @@ assert np.all(v_random1 <= v_star)
 assert abs(games.gan_optimal_value(p, p) + math.log(4)) <= 4 * EPS
 # gradient ascent on V (Adam on the logits of D), here in the real-labelled-0 convention: it reaches 1 - D*
 sol_gan = games.solve_gan(p, q, real_label=0)
-print(f"solve_gan (real labelled 0): V = {sol_gan.value:.15f}, largest |D - (1 - D*)| "
-      f"{np.abs(sol_gan.strategy - d0).max():.1e}")
+print(
+    f"solve_gan (real labelled 0): V = {sol_gan.value:.15f}, largest |D - (1 - D*)| "
+    f"{np.abs(sol_gan.strategy - d0).max():.1e}"
+)
 assert abs(sol_gan.value - v_star) < 1e-12 and np.allclose(sol_gan.strategy, d0, atol=1e-7)
 
 # %% [markdown]
@@ -390,7 +402,9 @@ for ax, name in zip(axes.ravel(), dual_names):
     ax.axhline(float(d_f), c="k", ls="--", lw=1)
     ax.set_title(name, fontsize=10)
     ax.set_xlabel("s")
-fig.suptitle(r"$\mathbb{E}_P T_s - \mathbb{E}_Q f^*(T_s)$ along $T_s = (1-s)\,T_0 + s\,T^*$; dashed: $D_f(P\|Q)$")
+fig.suptitle(
+    r"$\mathbb{E}_P T_s - \mathbb{E}_Q f^*(T_s)$ along $T_s = (1-s)\,T_0 + s\,T^*$; dashed: $D_f(P\|Q)$"
+)
 plt.show()
 
 # %% [markdown]
@@ -412,8 +426,10 @@ g_gan = divtools.GENERATORS["gan"]
 assert np.allclose(g_gan.activation(v_logits), np.log(D_random), rtol=1e-14, atol=1e-15)
 dual_gan = duality.f_dual_value(np.log(D_random), p, q, "gan")
 value_gan = games.gan_value(D_random, P_B, Q_B)
-print(f"largest |f_dual_value(log D) - gan_value(D)| over {B} discriminators: "
-      f"{np.max(np.abs(dual_gan - value_gan)):.1e}")
+print(
+    f"largest |f_dual_value(log D) - gan_value(D)| over {B} discriminators: "
+    f"{np.max(np.abs(dual_gan - value_gan)):.1e}"
+)
 assert np.allclose(dual_gan, value_gan, rtol=1e-13, atol=0)
 assert np.allclose(duality.optimal_critic(p, q, "gan"), np.log(d1), rtol=1e-14, atol=0)
 assert abs(duality.f_dual_value(np.log(d1), p, q, "gan") - v_star) <= 8 * EPS
@@ -455,13 +471,17 @@ with np.errstate(divide="ignore"):  # D* = 1.0 in floating point gives r = inf
     ratio_grid = duality.density_ratio_from_classifier(d_star)
 ok = np.isfinite(ratio_grid)
 rel_grid = np.abs(ratio_grid[ok] / ratio_true[ok] - 1)
-print(f"{ok.sum()} finite ratios, up to {ratio_true[ok].max():.2g}; {np.sum(~ok)} infinite where the true "
-      f"ratio is {ratio_true[~ok].min():.2g} or more; largest relative error {rel_grid.max():.2g}")
+print(
+    f"{ok.sum()} finite ratios, up to {ratio_true[ok].max():.2g}; {np.sum(~ok)} infinite where the true "
+    f"ratio is {ratio_true[~ok].min():.2g} or more; largest relative error {rel_grid.max():.2g}"
+)
 assert np.all(rel_grid <= 2 * EPS * (1 + ratio_true[ok]))
 assert np.all(d_star[~ok] == 1.0) and np.all(ratio_true[~ok] > 0.5 / EPS)
 
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
-ax.loglog(ratio_true[ok], np.maximum(rel_grid, EPS / 4), ".", ms=3, label=r"$|\hat r / r - 1|$ from $c = D^*$")
+ax.loglog(
+    ratio_true[ok], np.maximum(rel_grid, EPS / 4), ".", ms=3, label=r"$|\hat r / r - 1|$ from $c = D^*$"
+)
 ax.loglog(ratio_true[ok], EPS * (1 + ratio_true[ok]), "k--", lw=1, label=r"$\varepsilon\,(1 + r)$")
 ax.set_xlabel(r"true ratio $r = p_{data} / p_g$")
 ax.set_ylabel("relative error (floored at eps/4)")
@@ -499,8 +519,10 @@ q_random = rng.dirichlet(np.ones(n), size=B)
 objective = duality.gibbs_objective(q_random, E)
 gap = log_z - objective
 kl_gap = divtools.kl(q_random, np.broadcast_to(gibbs, q_random.shape))
-print(f"log Z = {float(log_z):.15f}; largest |gap - KL(q || softmax E)| over {B} random q: "
-      f"{np.max(np.abs(gap - kl_gap)):.1e}")
+print(
+    f"log Z = {float(log_z):.15f}; largest |gap - KL(q || softmax E)| over {B} random q: "
+    f"{np.max(np.abs(gap - kl_gap)):.1e}"
+)
 assert np.all(objective <= log_z) and np.allclose(gap, kl_gap, rtol=1e-11, atol=1e-14)
 
 # the EBM's log-likelihood, and its min over q attained at the Gibbs distribution
@@ -514,7 +536,9 @@ assert np.all(e_data - objective >= ll.log_likelihood)
 # maximum likelihood: E = log p_data + const reaches the maximum, -H(p_data)
 entropy_obs = -np.sum(p_obs * np.log(p_obs))
 ll_best = duality.ebm_log_likelihood(p_obs, np.log(p_obs) + 3.0)
-print(f"E = log p_data + 3: log-likelihood {float(ll_best.log_likelihood):.15f} = -H(p_data) = {-entropy_obs:.15f}")
+print(
+    f"E = log p_data + 3: log-likelihood {float(ll_best.log_likelihood):.15f} = -H(p_data) = {-entropy_obs:.15f}"
+)
 assert abs(ll_best.log_likelihood + entropy_obs) <= 1e-14 and ll.log_likelihood < ll_best.log_likelihood
 assert np.allclose(ll_best.q, p_obs, rtol=1e-14, atol=0)
 
@@ -556,7 +580,9 @@ assert np.allclose(obj_path, log_z - kl_path, rtol=1e-13, atol=1e-14)
 # %%
 grid = mixture_grid()
 t0 = time.perf_counter()
-fits = {name: fit_isotropic_gaussian(grid, name, steps=800) for name in ("forward_kl", "reverse_kl", "js", "mmd")}
+fits = {
+    name: fit_isotropic_gaussian(grid, name, steps=800) for name in ("forward_kl", "reverse_kl", "js", "mmd")
+}
 t_fits = time.perf_counter() - t0
 print(f"four fits in {t_fits:.1f} s")
 print(f"{'divergence':>11}  {'mean x':>8}  {'mean y':>8}  {'scale':>7}  {'final loss':>10}")
@@ -570,21 +596,30 @@ for fit in fits.values():  # Adam has converged: the loss no longer moves
     assert abs(fit.history[-1] - fit.loss) < 1e-9 * max(1.0, abs(fit.loss))
 
 fig, axes = plt.subplots(1, 4, figsize=(16, 4.3), layout="constrained")
-titles = {"forward_kl": "forward KL(target || model)", "reverse_kl": "reverse KL(model || target)",
-          "js": "JS", "mmd": "MMD$^2$ (bandwidth 1)"}
+titles = {
+    "forward_kl": "forward KL(target || model)",
+    "reverse_kl": "reverse KL(model || target)",
+    "js": "JS",
+    "mmd": "MMD$^2$ (bandwidth 1)",
+}
 angle = np.linspace(0.0, 2 * np.pi, 200)
 for ax, (name, fit) in zip(axes, fits.items()):
     ax.contour(grid.axis, grid.axis, grid.target.T, levels=6, cmap="Blues")
     for k, ls in ((1, "-"), (2, "--")):
-        ax.plot(fit.mean[0] + k * fit.scale * np.cos(angle), fit.mean[1] + k * fit.scale * np.sin(angle),
-                c="C3", ls=ls, lw=1.5, label=f"{k} sigma")
+        ax.plot(
+            fit.mean[0] + k * fit.scale * np.cos(angle),
+            fit.mean[1] + k * fit.scale * np.sin(angle),
+            c="C3",
+            ls=ls,
+            lw=1.5,
+            label=f"{k} sigma",
+        )
     ax.plot(*fit.mean, "C3+", ms=10)
     ax.set_aspect("equal")
     ax.set_xlim(-5, 5)
     ax.set_ylim(-4, 4)
     mx, my = np.round(fit.mean, 2) + 0.0
-    ax.set_title(f"{titles[name]}\nmean ({mx:.2f}, {my:.2f}), scale {fit.scale:.2f}",
-                 fontsize=9)
+    ax.set_title(f"{titles[name]}\nmean ({mx:.2f}, {my:.2f}), scale {fit.scale:.2f}", fontsize=9)
 axes[0].legend(fontsize=8, loc="lower left")
 plt.show()
 
@@ -608,8 +643,10 @@ def grid_gaussian(mean, scale):
 target_flat = grid.target.ravel()
 js_fit = float(divtools.js(target_flat, grid_gaussian(fits["js"].mean, fits["js"].scale).ravel()))
 js_mode = float(divtools.js(target_flat, grid_gaussian((2.0, 0.0), 0.6).ravel()))
-print(f"JS at the fitted (0, 0), scale {fits['js'].scale:.3f}: {js_fit:.6f};  "
-      f"JS at one mode, N((2, 0), 0.6^2 I): {js_mode:.6f}")
+print(
+    f"JS at the fitted (0, 0), scale {fits['js'].scale:.3f}: {js_fit:.6f};  "
+    f"JS at one mode, N((2, 0), 0.6^2 I): {js_mode:.6f}"
+)
 assert abs(js_fit - fits["js"].loss) < 1e-12 and js_mode < js_fit
 
 # %% [markdown]
@@ -638,15 +675,23 @@ sample_rng = np.random.default_rng(2024)
 xs = points[sample_rng.choice(len(points), size=(repeats, n_x), p=pk)]
 ys_ = points[sample_rng.choice(len(points), size=(repeats, n_y), p=qk)]
 # mmd2 is a JAX function: one jitted, vmapped call for all repeats
-both = jax.jit(jax.vmap(lambda a, b: (divtools.mmd2(a, b, bandwidth=bandwidth, unbiased=True),
-                                      divtools.mmd2(a, b, bandwidth=bandwidth))))
+both = jax.jit(
+    jax.vmap(
+        lambda a, b: (
+            divtools.mmd2(a, b, bandwidth=bandwidth, unbiased=True),
+            divtools.mmd2(a, b, bandwidth=bandwidth),
+        )
+    )
+)
 unbiased, biased = map(np.asarray, both(xs, ys_))
 se_u = unbiased.std(ddof=1) / math.sqrt(repeats)
 bias_v = (1 - pk @ K @ pk) / n_x + (1 - qk @ K @ qk) / n_y
 se_v = biased.std(ddof=1) / math.sqrt(repeats)
 print(f"exact MMD^2 {float(exact_mmd2):.5f}")
-print(f"unbiased: mean over {repeats} repeats {unbiased.mean():.5f} +- {se_u:.5f}; "
-      f"{np.mean(unbiased < 0):.1%} negative")
+print(
+    f"unbiased: mean over {repeats} repeats {unbiased.mean():.5f} +- {se_u:.5f}; "
+    f"{np.mean(unbiased < 0):.1%} negative"
+)
 print(f"biased:   mean {biased.mean():.5f} +- {se_v:.5f}; expected {float(exact_mmd2) + bias_v:.5f}")
 assert abs(unbiased.mean() - exact_mmd2) < 4 * se_u
 assert abs(biased.mean() - (exact_mmd2 + bias_v)) < 4 * se_v

@@ -102,25 +102,34 @@ x_q = rng.choice(4, size=n_samples, p=q)
 print("p =", p, " empirical", np.bincount(x_p, minlength=4) / n_samples)
 print("q =", q, " empirical", np.bincount(x_q, minlength=4) / n_samples)
 
-RUNS = [("kl", "smile"), ("kl", "nwj"), ("kl", "dv"), ("js", "classifier"), ("tv", "bounded"),
-        ("squared_hellinger", "fgan")]
+RUNS = [
+    ("kl", "smile"),
+    ("kl", "nwj"),
+    ("kl", "dv"),
+    ("js", "classifier"),
+    ("tv", "bounded"),
+    ("squared_hellinger", "fgan"),
+]
 exact = {div: float(divtools.f_divergence(p, q, div)) for div, _ in RUNS}
 results = {}
 for i, (div, obj) in enumerate(RUNS):
     t0 = time.perf_counter()
-    results[div, obj] = estimate(div, x_p, x_q, key=jax.random.key(i), objective=obj, steps=STEPS,
-                                 hidden=HIDDEN)
+    results[div, obj] = estimate(
+        div, x_p, x_q, key=jax.random.key(i), objective=obj, steps=STEPS, hidden=HIDDEN
+    )
     print(f"{div}/{obj}: trained in {time.perf_counter() - t0:.1f} s")
 
 print(f"\n{'divergence':<18}{'objective':<25}{'exact':>9}{'estimate +- stderr':>22}{'train':>9}")
-for (div, obj), r in results.items():
-    print(f"{div:<18}{r.objective:<25}{exact[div]:9.4f}{float(r.value):12.4f} +- {float(r.stderr):.4f}"
-          f"{float(r.train_value):9.4f}")
+for (div, _), r in results.items():
+    print(
+        f"{div:<18}{r.objective:<25}{exact[div]:9.4f}{float(r.value):12.4f} +- {float(r.stderr):.4f}"
+        f"{float(r.train_value):9.4f}"
+    )
 
 # %%
 fig, axes = plt.subplots(2, 3, figsize=(13, 6.5), layout="constrained")
 window = STEPS // 20
-for ax, ((div, obj), r) in zip(axes.ravel(), results.items()):
+for ax, ((div, _), r) in zip(axes.ravel(), results.items()):
     h = np.asarray(r.history)
     ax.plot(np.arange(h.size), h, c="C0", alpha=0.2, lw=0.6, label="batch bound")
     ax.plot(np.arange(window - 1, h.size), running_mean(h, window), c="C0", label=f"running mean ({window})")
@@ -187,12 +196,16 @@ v_dv_shifted = np.asarray(v_dv) - np.log(np.sum(q * np.exp(v_dv)))  # the consta
 assert np.allclose(t_kl_star, 1 + np.log(ratio), rtol=1e-15, atol=1e-15)
 assert np.allclose(t_h2_star, 1 - np.sqrt(q / p), rtol=1e-15, atol=1e-15)
 
-print(f"{'x':>3}{'p/q':>8}{'| NWJ T':>10}{'1+log p/q':>11}{'| H2 T':>9}{'1-sqrt(q/p)':>12}"
-      f"{'| e^V (JS)':>11}{'| SMILE V':>10}{'DV V - c':>10}{'log p/q':>9}")
+print(
+    f"{'x':>3}{'p/q':>8}{'| NWJ T':>10}{'1+log p/q':>11}{'| H2 T':>9}{'1-sqrt(q/p)':>12}"
+    f"{'| e^V (JS)':>11}{'| SMILE V':>10}{'DV V - c':>10}{'log p/q':>9}"
+)
 for k in range(4):
-    print(f"{k:3d}{ratio[k]:8.3f}{float(t_kl[k]):10.3f}{t_kl_star[k]:11.3f}{float(t_h2[k]):9.3f}"
-          f"{t_h2_star[k]:12.3f}{float(r_js[k]):11.3f}{float(v_smile[k]):10.3f}{float(v_dv_shifted[k]):10.3f}"
-          f"{np.log(ratio[k]):9.3f}")
+    print(
+        f"{k:3d}{ratio[k]:8.3f}{float(t_kl[k]):10.3f}{t_kl_star[k]:11.3f}{float(t_h2[k]):9.3f}"
+        f"{t_h2_star[k]:12.3f}{float(r_js[k]):11.3f}{float(v_smile[k]):10.3f}{float(v_dv_shifted[k]):10.3f}"
+        f"{np.log(ratio[k]):9.3f}"
+    )
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
 cats = np.arange(4)
@@ -212,11 +225,13 @@ axes[2].set_ylabel(r"$e^{V} = D / (1 - D)$")
 plt.show()
 
 # %%
-gaps = {"NWJ T - T*": np.max(np.abs(np.asarray(t_kl) - t_kl_star)),
-        "H2 T - T*": np.max(np.abs(np.asarray(t_h2) - t_h2_star)),
-        "JS ratio / (p/q) - 1": np.max(np.abs(np.asarray(r_js) / ratio - 1)),
-        "SMILE V - log p/q": np.max(np.abs(np.asarray(v_smile) - np.log(ratio))),
-        "DV V - c - log p/q": np.max(np.abs(v_dv_shifted - np.log(ratio)))}
+gaps = {
+    "NWJ T - T*": np.max(np.abs(np.asarray(t_kl) - t_kl_star)),
+    "H2 T - T*": np.max(np.abs(np.asarray(t_h2) - t_h2_star)),
+    "JS ratio / (p/q) - 1": np.max(np.abs(np.asarray(r_js) / ratio - 1)),
+    "SMILE V - log p/q": np.max(np.abs(np.asarray(v_smile) - np.log(ratio))),
+    "DV V - c - log p/q": np.max(np.abs(v_dv_shifted - np.log(ratio))),
+}
 print("largest deviations:", {k: round(float(v), 3) for k, v in gaps.items()})
 assert all(v < 0.2 for v in gaps.values())
 
@@ -251,19 +266,31 @@ MI_ESTIMATORS = ("smile", "nwj", "dv", "mine") if FULL else ("smile", "nwj", "dv
 mi_value = {e: np.zeros((len(MI_LEVELS), MI_SEEDS)) for e in MI_ESTIMATORS}
 mi_stderr = {e: np.zeros((len(MI_LEVELS), MI_SEEDS)) for e in MI_ESTIMATORS}
 mi_train = {e: np.zeros((len(MI_LEVELS), MI_SEEDS)) for e in MI_ESTIMATORS}
-mi_batch = {e: np.zeros((len(MI_LEVELS), MI_SEEDS)) for e in MI_ESTIMATORS}  # the batch bound, last 10% of steps
+mi_batch = {
+    e: np.zeros((len(MI_LEVELS), MI_SEEDS)) for e in MI_ESTIMATORS
+}  # the batch bound, last 10% of steps
 for i, mi in enumerate(MI_LEVELS):
     problem = correlated_gaussians(mi, d=20, batch_size=MI_SAMPLES)
     k_joint, k_product, k_train = jax.random.split(jax.random.key(100 + i), 3)
     joint, product = problem.joint(k_joint), problem.product(k_product)  # float32 (MI_SAMPLES, 40)
     for e in MI_ESTIMATORS:
         t0 = time.perf_counter()
-        r = estimate("kl", joint, product, key=jax.random.split(k_train, MI_SEEDS), objective=e,
-                     steps=MI_STEPS, hidden=MI_HIDDEN, batch_size=64)
+        r = estimate(
+            "kl",
+            joint,
+            product,
+            key=jax.random.split(k_train, MI_SEEDS),
+            objective=e,
+            steps=MI_STEPS,
+            hidden=MI_HIDDEN,
+            batch_size=64,
+        )
         mi_value[e][i], mi_stderr[e][i], mi_train[e][i] = r.value, r.stderr, r.train_value
-        mi_batch[e][i] = np.mean(np.asarray(r.history)[:, -MI_STEPS // 10:], axis=1)
-        print(f"MI {mi:4.1f} (rho {problem.rho:.3f})  {e:>5}: {np.array2string(np.asarray(r.value), precision=2)}"
-              f"  stderr {np.array2string(np.asarray(r.stderr), precision=2)}  ({time.perf_counter() - t0:.1f} s)")
+        mi_batch[e][i] = np.mean(np.asarray(r.history)[:, -MI_STEPS // 10 :], axis=1)
+        print(
+            f"MI {mi:4.1f} (rho {problem.rho:.3f})  {e:>5}: {np.array2string(np.asarray(r.value), precision=2)}"
+            f"  stderr {np.array2string(np.asarray(r.stderr), precision=2)}  ({time.perf_counter() - t0:.1f} s)"
+        )
 
 # %% [markdown]
 # For comparison, the estimators evaluated at the *optimal* critic, the exact
@@ -272,11 +299,16 @@ for i, mi in enumerate(MI_LEVELS):
 # on 200 000 fresh samples: what is left is the bias
 # of the estimator itself, not of the training.
 
+
 # %%
 def log_ratio(xy, rho, d=20):
     x, y = xy[:, :d], xy[:, d:]
-    return np.sum(-0.5 * np.log1p(-rho**2) - (x * x - 2 * rho * x * y + y * y) / (2 * (1 - rho**2))
-                  + (x * x + y * y) / 2, axis=1)
+    return np.sum(
+        -0.5 * np.log1p(-(rho**2))
+        - (x * x - 2 * rho * x * y + y * y) / (2 * (1 - rho**2))
+        + (x * x + y * y) / 2,
+        axis=1,
+    )
 
 
 mc = np.random.default_rng(5)
@@ -287,12 +319,16 @@ for mi in MI_LEVELS:
     x = mc.standard_normal((n_mc, 20))
     v_p = log_ratio(np.hstack([x, rho * x + np.sqrt(1 - rho**2) * mc.standard_normal((n_mc, 20))]), rho)
     v_q = log_ratio(mc.standard_normal((n_mc, 40)), rho)
-    lme = lambda v: np.log(np.mean(np.exp(v - v.max()))) + v.max()  # noqa: E731
+    lme = lambda v: np.log(np.mean(np.exp(v - v.max()))) + v.max()
     smile_at_opt.append(v_p.mean() - lme(np.clip(v_q, -tau, tau)))
     dv_at_opt.append(v_p.mean() - lme(v_q))
-    print(f"MI {mi:4.1f}: E_P log-ratio {v_p.mean():.3f}; at the optimal critic SMILE(tau = 5) {smile_at_opt[-1]:.3f},"
-          f" DV {dv_at_opt[-1]:.3f}; log-ratio outside [-5, 5] on {np.mean(np.abs(v_q) > tau):.0%} of Q's samples")
-assert abs(smile_at_opt[0] - 2.0) < 0.1 and smile_at_opt[-1] > MI_LEVELS[-1] + 1  # clipping: biased high at V*
+    print(
+        f"MI {mi:4.1f}: E_P log-ratio {v_p.mean():.3f}; at the optimal critic SMILE(tau = 5) {smile_at_opt[-1]:.3f},"
+        f" DV {dv_at_opt[-1]:.3f}; log-ratio outside [-5, 5] on {np.mean(np.abs(v_q) > tau):.0%} of Q's samples"
+    )
+assert (
+    abs(smile_at_opt[0] - 2.0) < 0.1 and smile_at_opt[-1] > MI_LEVELS[-1] + 1
+)  # clipping: biased high at V*
 
 # %%
 levels = np.array(MI_LEVELS)
@@ -306,10 +342,17 @@ def staircase(ax, values, ylabel):
         vals = np.nan_to_num(values[e], nan=-np.inf)
         x = levels + 0.15 * (j - (len(MI_ESTIMATORS) - 1) / 2)
         med = np.clip(np.median(vals, axis=1), bottom - 1, top + 1)
-        lo, hi = np.clip(vals.min(axis=1), bottom - 1, top + 1), np.clip(vals.max(axis=1), bottom - 1, top + 1)
+        lo, hi = (
+            np.clip(vals.min(axis=1), bottom - 1, top + 1),
+            np.clip(vals.max(axis=1), bottom - 1, top + 1),
+        )
         below, above = vals < bottom, vals > top
         off = below | above
-        label = e if not off.any() else f"{e} ({off.sum()} of {off.size} off the axis: {vals[off].min():.3g} to {vals[off].max():.3g})"
+        label = (
+            e
+            if not off.any()
+            else f"{e} ({off.sum()} of {off.size} off the axis: {vals[off].min():.3g} to {vals[off].max():.3g})"
+        )
         ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="o", c=f"C{j}", capsize=3, label=label)
         xs = np.repeat(x, MI_SEEDS)
         ax.plot(xs[~off.ravel()], vals.ravel()[~off.ravel()], ".", c=f"C{j}", alpha=0.4, ms=4)
@@ -328,15 +371,19 @@ ax.legend(fontsize=7, loc="upper left")
 staircase(ax2, mi_batch, "")
 ax2.legend(fontsize=7, loc="upper left")
 ax2.set_title("Bound on the training batches of 64 (last 10% of steps)")
-fig.suptitle(f"MI staircase, d = 20: {MI_STEPS} steps, {MI_SEEDS} seeds (median and range)"
-             + ("" if FULL else " - shortened run"))
+fig.suptitle(
+    f"MI staircase, d = 20: {MI_STEPS} steps, {MI_SEEDS} seeds (median and range)"
+    + ("" if FULL else " - shortened run")
+)
 plt.show()
 
 print("held-out estimate: median over seeds (sd) [mean stderr] | on the training samples | batch bound")
 for e in MI_ESTIMATORS:
     for i, mi in enumerate(MI_LEVELS):
-        print(f"{e:>5} MI {mi:4.1f}: {np.median(mi_value[e][i]):10.2f} ({np.std(mi_value[e][i]):.2f})"
-              f" [{np.mean(mi_stderr[e][i]):.2f}] | {np.median(mi_train[e][i]):10.2f} | {np.median(mi_batch[e][i]):6.2f}")
+        print(
+            f"{e:>5} MI {mi:4.1f}: {np.median(mi_value[e][i]):10.2f} ({np.std(mi_value[e][i]):.2f})"
+            f" [{np.mean(mi_stderr[e][i]):.2f}] | {np.median(mi_train[e][i]):10.2f} | {np.median(mi_batch[e][i]):6.2f}"
+        )
 
 # %% [markdown]
 # What the estimators are known to do (Poole et al. 2019; Song & Ermon 2020):
@@ -399,7 +446,7 @@ assert sd_top["dv"] > 2 * sd_top["smile"]
 # correlation $\rho$, $I = -\tfrac12 \log(1 - \rho^2)$, 5,000 pairs.
 
 # %%
-from divtools.variational import mutual_information  # noqa: E402
+from divtools.variational import mutual_information
 
 RHOS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95) if FULL else (0.0, 0.5, 0.8, 0.95)
 mi_pairs, mi_shuffle = [], []
@@ -410,18 +457,32 @@ for i, rho in enumerate(RHOS):
     r = mutual_information(xs, ys, key=jax.random.key(i))
     mi_pairs.append((float(r.value), float(r.stderr)))
     joint, product = np.hstack([xs, ys]), np.hstack([xs, ys[rng_mi.permutation(5000)]])
-    r1 = estimate("kl", joint, product, key=jax.random.key(i), hidden=(32, 32), steps=1000,
-                  batch_size=256, eval_fraction=0.5)
+    r1 = estimate(
+        "kl",
+        joint,
+        product,
+        key=jax.random.key(i),
+        hidden=(32, 32),
+        steps=1000,
+        batch_size=256,
+        eval_fraction=0.5,
+    )
     mi_shuffle.append((float(r1.value), float(r1.stderr)))
 mi_exact = -0.5 * np.log1p(-np.square(RHOS))
 mi_pairs, mi_shuffle = np.array(mi_pairs), np.array(mi_shuffle)
 
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
 rr = np.linspace(0, 0.96, 100)
-ax.plot(rr, -0.5 * np.log1p(-rr**2), c="k", label="exact")
+ax.plot(rr, -0.5 * np.log1p(-(rr**2)), c="k", label="exact")
 ax.errorbar(RHOS, mi_pairs[:, 0], 2 * mi_pairs[:, 1], fmt="o", c="C0", label="mutual_information (all pairs)")
-ax.errorbar(np.array(RHOS) + 0.01, mi_shuffle[:, 0], 2 * mi_shuffle[:, 1], fmt="s", c="C3",
-            label='estimate("kl"), one shuffle')
+ax.errorbar(
+    np.array(RHOS) + 0.01,
+    mi_shuffle[:, 0],
+    2 * mi_shuffle[:, 1],
+    fmt="s",
+    c="C3",
+    label='estimate("kl"), one shuffle',
+)
 ax.set_xlabel(r"$\rho$")
 ax.set_ylabel("nats")
 ax.legend(fontsize=8)
@@ -486,22 +547,38 @@ slope_gp = -np.sign(cdf_gap) * (1 + np.abs(cdf_gap) / (2 * LAMBDA * rho))
 v_penalised = np.concatenate([[0.0], np.cumsum(np.diff(x_fine) * (slope_gp[1:] + slope_gp[:-1]) / 2)])
 w1_quadrature = trapezoid(np.abs(cdf_gap), x_fine)
 value_penalised = trapezoid(np.abs(cdf_gap) * np.abs(slope_gp), x_fine)
-print(f"W_1 exact {w1_exact:.4f}, between the samples {w1_samples:.4f} (potential: {potential.value:.4f}),"
-      f" by quadrature {w1_quadrature:.4f}")
+print(
+    f"W_1 exact {w1_exact:.4f}, between the samples {w1_samples:.4f} (potential: {potential.value:.4f}),"
+    f" by quadrature {w1_quadrature:.4f}"
+)
 print(f"E_P V - E_Q V at the optimum of the penalised objective (lambda = {LAMBDA:g}): {value_penalised:.4f}")
 assert abs(w1_quadrature - w1_exact) < 1e-6
 
 t0 = time.perf_counter()
-wgan_gp = estimate("wasserstein", w_p, w_q, key=jax.random.key(7), objective="gp", learning_rate=1e-3,
-                   steps=W_STEPS, hidden=W_HIDDEN, penalty=LAMBDA)
+wgan_gp = estimate(
+    "wasserstein",
+    w_p,
+    w_q,
+    key=jax.random.key(7),
+    objective="gp",
+    learning_rate=1e-3,
+    steps=W_STEPS,
+    hidden=W_HIDDEN,
+    penalty=LAMBDA,
+)
 t1 = time.perf_counter()
-wgan_clip = estimate("wasserstein", w_p, w_q, key=jax.random.key(7), objective="clip", steps=W_STEPS,
-                     hidden=W_HIDDEN)
+wgan_clip = estimate(
+    "wasserstein", w_p, w_q, key=jax.random.key(7), objective="clip", steps=W_STEPS, hidden=W_HIDDEN
+)
 t2 = time.perf_counter()
-print(f"WGAN-GP   {float(wgan_gp.value):.4f} +- {float(wgan_gp.stderr):.4f} (train {float(wgan_gp.train_value):.4f}),"
-      f" {t1 - t0:.1f} s")
-print(f"WGAN clip {float(wgan_clip.value):.5f} +- {float(wgan_clip.stderr):.5f} (train "
-      f"{float(wgan_clip.train_value):.5f}), {t2 - t1:.1f} s: {float(wgan_clip.value) / w1_exact:.2%} of W_1")
+print(
+    f"WGAN-GP   {float(wgan_gp.value):.4f} +- {float(wgan_gp.stderr):.4f} (train {float(wgan_gp.train_value):.4f}),"
+    f" {t1 - t0:.1f} s"
+)
+print(
+    f"WGAN clip {float(wgan_clip.value):.5f} +- {float(wgan_clip.stderr):.5f} (train "
+    f"{float(wgan_clip.train_value):.5f}), {t2 - t1:.1f} s: {float(wgan_clip.value) / w1_exact:.2%} of W_1"
+)
 
 # %%
 grid = np.linspace(-3.5, 5.5, 361)
@@ -517,7 +594,9 @@ v_star = potential(grid)
 v_pen = matched(np.interp(grid, x_fine, v_penalised), np.interp(x_med, x_fine, v_penalised))
 v_gp = matched(wgan_gp.critic.raw(grid[:, None]), wgan_gp.critic.raw(np.array([[x_med]]))[0])
 scale = w1_exact / float(wgan_clip.value)  # the clipped critic's unknown factor 1/K, read off the exact W_1
-v_clip = matched(scale * wgan_clip.critic.raw(grid[:, None]), scale * wgan_clip.critic.raw(np.array([[x_med]]))[0])
+v_clip = matched(
+    scale * wgan_clip.critic.raw(grid[:, None]), scale * wgan_clip.critic.raw(np.array([[x_med]]))[0]
+)
 
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.2), layout="constrained")
 ax.plot(grid, v_star, "k", lw=2, label="exact potential $V^*$")
@@ -556,8 +635,10 @@ plt.show()
 bulk = (grid > np.quantile(w_p, 0.01)) & (grid < np.quantile(w_q, 0.99))
 gap_star = np.max(np.abs(v_gp - v_star)[bulk])
 gap_pen = np.max(np.abs(v_gp - v_pen)[bulk])
-print(f"on [{grid[bulk][0]:.2f}, {grid[bulk][-1]:.2f}] the WGAN-GP critic is within {gap_pen:.3f} of the "
-      f"penalised optimum and within {gap_star:.3f} of V*")
+print(
+    f"on [{grid[bulk][0]:.2f}, {grid[bulk][-1]:.2f}] the WGAN-GP critic is within {gap_pen:.3f} of the "
+    f"penalised optimum and within {gap_star:.3f} of V*"
+)
 assert w1_exact < float(wgan_gp.value) and abs(float(wgan_gp.value) - value_penalised) < 0.15
 assert gap_pen < gap_star
 assert 0 < float(wgan_clip.value) < 0.05 * w1_exact

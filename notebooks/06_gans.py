@@ -37,7 +37,9 @@ import time
 
 import jax
 
-jax.config.update("jax_enable_x64", True)  # GDA below in float64; the GANs train in float32 (their data's type)
+jax.config.update(
+    "jax_enable_x64", True
+)  # GDA below in float64; the GANs train in float32 (their data's type)
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -72,7 +74,9 @@ fig, ax = plt.subplots(1, 2, figsize=(10, 4.2))
 ax[0].plot(sim.x, sim.y, ".-", ms=3, label="simultaneous (synchronous)")
 ax[0].plot(alt.x, alt.y, ".-", ms=3, label="alternating (asynchronous)")
 ax[0].plot(0, 0, "k*", ms=12, label="equilibrium")
-ax[0].set(xlabel="x (minimises)", ylabel="y (maximises)", aspect="equal", title=r"GDA on $xy$, $\gamma$ = 0.15")
+ax[0].set(
+    xlabel="x (minimises)", ylabel="y (maximises)", aspect="equal", title=r"GDA on $xy$, $\gamma$ = 0.15"
+)
 ax[0].legend(fontsize=8)
 ax[1].semilogy(r_sim, label="simultaneous")
 ax[1].semilogy(r_sim[0] * (1 + gamma**2) ** (np.arange(steps + 1) / 2), "k:", label=r"$(1+\gamma^2)^{t/2}$")
@@ -99,13 +103,20 @@ assert np.allclose(q_alt, q_alt[0], rtol=1e-12) and r_alt.max() < 1.1
 # %%
 key = jax.random.key(0)
 one_d_steps = 2000 if FULL else 600
-r1 = recipes.train_one_d("minimax", key=key, steps=one_d_steps, eval_every=one_d_steps // 20,
-                         learning_rate=optax.cosine_decay_schedule(1e-2, one_d_steps, alpha=0.01))
+r1 = recipes.train_one_d(
+    "minimax",
+    key=key,
+    steps=one_d_steps,
+    eval_every=one_d_steps // 20,
+    learning_rate=optax.cosine_decay_schedule(1e-2, one_d_steps, alpha=0.01),
+)
 target = recipes.ONE_D_TARGET
 a_t = np.asarray(r1.checkpoints.layers[0][0])[:, 0, 0]
 b_t = np.asarray(r1.checkpoints.layers[0][1])[:, 0]
-w1_exact = [float(divtools.wasserstein_1d(divtools.Normal(float(b), abs(float(a))), divtools.Normal(1.5, 0.75)))
-            for a, b in zip(a_t, b_t)]
+w1_exact = [
+    float(divtools.wasserstein_1d(divtools.Normal(float(b), abs(float(a))), divtools.Normal(1.5, 0.75)))
+    for a, b in zip(a_t, b_t)
+]
 
 x = np.linspace(-2.5, 4.5, 400)
 p_d = stats.norm(1.5, 0.75).pdf(x)
@@ -189,11 +200,22 @@ for i, (loss, r) in enumerate(runs.items()):
     cov = gan.mode_coverage(xs, ring.means, ring.std)
     ax[i].scatter(data[:, 0], data[:, 1], s=2, c="k", alpha=0.3, label="data")
     ax[i].scatter(xs[:, 0], xs[:, 1], s=2, alpha=0.4, label="generated")
-    ax[i].set(aspect="equal", xlim=(-1.6, 1.6), ylim=(-1.6, 1.6),
-              title=f"{loss}: {cov.modes_covered}/8 modes, {100 * cov.high_quality:.0f}% high quality")
+    ax[i].set(
+        aspect="equal",
+        xlim=(-1.6, 1.6),
+        ylim=(-1.6, 1.6),
+        title=f"{loss}: {cov.modes_covered}/8 modes, {100 * cov.high_quality:.0f}% high quality",
+    )
     ax[i].legend(fontsize=7, loc="lower right")
-    ax[2].plot(r.history.steps, np.median(r.history.distance, axis=0), "o-", ms=3, label=f"{loss} (median of seeds)")
-ax[2].set(xlabel="generator step", ylabel=r"sliced $SW_1$ to the data", yscale="log", title="exact distances falling")
+    ax[2].plot(
+        r.history.steps, np.median(r.history.distance, axis=0), "o-", ms=3, label=f"{loss} (median of seeds)"
+    )
+ax[2].set(
+    xlabel="generator step",
+    ylabel=r"sliced $SW_1$ to the data",
+    yscale="log",
+    title="exact distances falling",
+)
 ax[2].legend(fontsize=8)
 plt.tight_layout()
 plt.show()
@@ -202,8 +224,10 @@ for loss, r in runs.items():
     xs = np.asarray(jax.vmap(lambda g: g(jax.random.key(99), 2500))(r.generator))
     covs = [gan.mode_coverage(xi, ring.means, ring.std) for xi in xs]
     binned = gan.binned_divergences(data, xs[0], bins=40, range=[(-1.5, 1.5), (-1.5, 1.5)])
-    print(f"{loss:8s} modes per seed {[c.modes_covered for c in covs]}, high quality "
-          f"{np.mean([c.high_quality for c in covs]):.2f}; binned JS of seed 0 {binned.js:.3f} nats")
+    print(
+        f"{loss:8s} modes per seed {[c.modes_covered for c in covs]}, high quality "
+        f"{np.mean([c.high_quality for c in covs]):.2f}; binned JS of seed 0 {binned.js:.3f} nats"
+    )
     d = r.history.distance
     assert np.median(d[:, -1]) < np.median(d[:, 0])  # the generators approach the data
 

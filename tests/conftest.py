@@ -23,11 +23,11 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", os.path.join(tempfile.gettemp
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
 
-import jax  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
+import jax
+import pytest
+from hypothesis import settings
 
-from divtools.testing import register_profiles  # noqa: E402
+from divtools.testing import register_profiles
 
 jax.config.update("jax_enable_x64", True)
 
@@ -50,4 +50,6 @@ def pytest_collection_modifyitems(config, items):
     """Start the long runs first (notebooks, GAN training), so that pytest-xdist's
     workers share them out rather than one worker finishing them alone at the end."""
     order = ("tests/test_notebooks.py", "tests/test_gan.py")
-    items.sort(key=lambda item: next((i for i, f in enumerate(order) if item.nodeid.startswith(f)), len(order)))
+    items.sort(
+        key=lambda item: next((i for i, f in enumerate(order) if item.nodeid.startswith(f)), len(order))
+    )

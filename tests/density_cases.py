@@ -19,9 +19,22 @@ import scipy.stats as st
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCES = os.path.join(HERE, "density_references.json")
 
-GENERATORS = ["kl", "reverse_kl", "jeffreys", "js", "gan", "tv", "pearson", "neyman",
-              "squared_hellinger", "triangular", "alpha(2)", "alpha(0.3)", "alpha(-0.5)",
-              "skew_js(0.2)"]
+GENERATORS = [
+    "kl",
+    "reverse_kl",
+    "jeffreys",
+    "js",
+    "gan",
+    "tv",
+    "pearson",
+    "neyman",
+    "squared_hellinger",
+    "triangular",
+    "alpha(2)",
+    "alpha(0.3)",
+    "alpha(-0.5)",
+    "skew_js(0.2)",
+]
 
 # (P, Q) as (scipy family, args); what the pair exercises
 PAIRS = {
@@ -39,24 +52,31 @@ PAIRS = {
 
 # Divergent integrals, from the tails and singularities of each pair:
 _HEAVY_P = {"pearson", "alpha(2)"}  # int p^2/q (or p^a q^(1-a), a > 1) diverges
-INFINITE = {
-    ("t3-normal", g) for g in _HEAVY_P
-} | {
-    ("cauchy-t2", g) for g in _HEAVY_P  # p^2/q ~ 1/x: logarithmic divergence
-} | {
-    ("logistic-normal", g) for g in _HEAVY_P
-} | {
-    ("normal-laplace", "neyman"), ("normal-laplace", "alpha(-0.5)"),  # q^2/p, p^-0.5 q^1.5 grow
-    ("gamma-expon", "neyman"),  # q^2/p ~ x^-1.5 at 0
-    ("beta-uniform", "neyman"),  # 1/p ~ 1/x at 0
-    ("beta-uniform", "alpha(-0.5)"),  # p^-0.5 ~ (1 - x)^-1 at 1
-    ("nested-uniforms", "reverse_kl"), ("nested-uniforms", "jeffreys"),
-    ("nested-uniforms", "neyman"), ("nested-uniforms", "alpha(-0.5)"),
-    ("laplace-narrow-normal", "pearson"), ("laplace-narrow-normal", "alpha(2)"),
-} | {
-    ("disjoint-uniforms", g) for g in ("kl", "reverse_kl", "jeffreys", "pearson", "neyman",
-                                       "alpha(2)", "alpha(-0.5)")
-}
+INFINITE = (
+    {("t3-normal", g) for g in _HEAVY_P}
+    | {
+        ("cauchy-t2", g)
+        for g in _HEAVY_P  # p^2/q ~ 1/x: logarithmic divergence
+    }
+    | {("logistic-normal", g) for g in _HEAVY_P}
+    | {
+        ("normal-laplace", "neyman"),
+        ("normal-laplace", "alpha(-0.5)"),  # q^2/p, p^-0.5 q^1.5 grow
+        ("gamma-expon", "neyman"),  # q^2/p ~ x^-1.5 at 0
+        ("beta-uniform", "neyman"),  # 1/p ~ 1/x at 0
+        ("beta-uniform", "alpha(-0.5)"),  # p^-0.5 ~ (1 - x)^-1 at 1
+        ("nested-uniforms", "reverse_kl"),
+        ("nested-uniforms", "jeffreys"),
+        ("nested-uniforms", "neyman"),
+        ("nested-uniforms", "alpha(-0.5)"),
+        ("laplace-narrow-normal", "pearson"),
+        ("laplace-narrow-normal", "alpha(2)"),
+    }
+    | {
+        ("disjoint-uniforms", g)
+        for g in ("kl", "reverse_kl", "jeffreys", "pearson", "neyman", "alpha(2)", "alpha(-0.5)")
+    }
+)
 
 
 def frozen(spec):
@@ -67,7 +87,7 @@ def frozen(spec):
 def splits(P, Q) -> list[float]:
     """Integration limits and split points for mpmath: support ends, quantiles,
     and the crossings of the two log densities (located in mpmath)."""
-    from reference import _mp_logpdf  # noqa: PLC0415
+    from reference import _mp_logpdf
 
     dp, dq = frozen(P), frozen(Q)
     lo = min(dp.support()[0], dq.support()[0])
@@ -83,8 +103,9 @@ def splits(P, Q) -> list[float]:
     for a, b, fa, fb in zip(grid[:-1], grid[1:], delta[:-1], delta[1:]):
         if not (mp.isfinite(fa) and mp.isfinite(fb)) or fa * fb >= 0:
             continue
-        crossings.append(float(mp.findroot(lambda x: lp(x) - lq(x), (mp.mpf(a), mp.mpf(b)),
-                                           solver="anderson")))
+        crossings.append(
+            float(mp.findroot(lambda x: lp(x) - lq(x), (mp.mpf(a), mp.mpf(b)), solver="anderson"))
+        )
     far = set()  # tails in decades: tanh-sinh per decade copes with slow (algebraic) decay
     for k in range(1, 13):
         for x in (10.0**k, -(10.0**k)):
@@ -102,7 +123,7 @@ def splits(P, Q) -> list[float]:
 
 
 def compute(dps: int = 50, save: bool = False) -> dict:
-    from reference import density_divergence  # noqa: PLC0415
+    from reference import density_divergence
 
     out = load() if save and os.path.exists(REFERENCES) else {}
     for key, (P, Q) in PAIRS.items():

@@ -23,7 +23,7 @@ def _xlogx(t):
 
 def _alpha(a):
     a = mp.mpf(a)
-    f = lambda t: (t**a - 1 - a * (t - 1)) / (a * (a - 1))  # noqa: E731
+    f = lambda t: (t**a - 1 - a * (t - 1)) / (a * (a - 1))
     f0 = 1 / a if a > 0 else INF
     finf = INF if a > 1 else 1 / (1 - a)
     return f, f0, finf
@@ -31,7 +31,7 @@ def _alpha(a):
 
 def _skew(w):
     w = mp.mpf(w)
-    f = lambda t: w * _xlogx(t) - _xlogx(w * t + 1 - w)  # noqa: E731
+    f = lambda t: w * _xlogx(t) - _xlogx(w * t + 1 - w)
     return f, -(1 - w) * mp.log(1 - w), -w * mp.log(w)
 
 
@@ -153,11 +153,18 @@ def wasserstein_1d(u, v, a=None, b=None, p=1):
                 worst = max(worst, gap)
                 if p != math.inf:
                     if float(p).is_integer():
-                        total += mp.mpf(gap.numerator) ** int(p) / mp.mpf(gap.denominator) ** int(p) \
-                            * mp.mpf(length.numerator) / length.denominator
+                        total += (
+                            mp.mpf(gap.numerator) ** int(p)
+                            / mp.mpf(gap.denominator) ** int(p)
+                            * mp.mpf(length.numerator)
+                            / length.denominator
+                        )
                     else:
-                        total += (mp.mpf(gap.numerator) / gap.denominator) ** p \
-                            * mp.mpf(length.numerator) / length.denominator
+                        total += (
+                            (mp.mpf(gap.numerator) / gap.denominator) ** p
+                            * mp.mpf(length.numerator)
+                            / length.denominator
+                        )
             prev = level
             if levels_u[i] == level:
                 i += 1
@@ -177,7 +184,7 @@ def _mp_logpdf(name: str, args: tuple):
     m = mp
     if name == "norm":
         loc, scale = (m.mpf(a) for a in args)
-        return lambda x: -((x - loc) / scale) ** 2 / 2 - m.log(scale) - m.log(2 * m.pi) / 2
+        return lambda x: -(((x - loc) / scale) ** 2) / 2 - m.log(scale) - m.log(2 * m.pi) / 2
     if name == "laplace":
         loc, scale = (m.mpf(a) for a in args)
         return lambda x: -abs(x - loc) / scale - m.log(2 * scale)
@@ -186,7 +193,11 @@ def _mp_logpdf(name: str, args: tuple):
 
         def logistic(x):
             z = (x - loc) / scale
-            return -z - 2 * m.log1p(m.exp(-z)) - m.log(scale) if z > 0 else z - 2 * m.log1p(m.exp(z)) - m.log(scale)
+            return (
+                -z - 2 * m.log1p(m.exp(-z)) - m.log(scale)
+                if z > 0
+                else z - 2 * m.log1p(m.exp(z)) - m.log(scale)
+            )
 
         return logistic
     if name == "cauchy":
@@ -201,8 +212,11 @@ def _mp_logpdf(name: str, args: tuple):
         return lambda x: -(x - loc) / scale - m.log(scale) if x >= loc else -m.inf
     if name == "gamma":
         a, loc, scale = (m.mpf(v) for v in args)
-        return lambda x: ((a - 1) * m.log((x - loc) / scale) - (x - loc) / scale - m.loggamma(a)
-                          - m.log(scale)) if x > loc else -m.inf
+        return lambda x: (
+            ((a - 1) * m.log((x - loc) / scale) - (x - loc) / scale - m.loggamma(a) - m.log(scale))
+            if x > loc
+            else -m.inf
+        )
     if name == "uniform":
         loc, scale = (m.mpf(a) for a in args)
         return lambda x: -m.log(scale) if loc <= x <= loc + scale else -m.inf

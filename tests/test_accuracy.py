@@ -12,18 +12,26 @@ import zlib
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+import reference as R
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import divtools
 from divtools.discrete.generators import alpha, skew_js
-from divtools.testing import nearly_equal_pairs, distribution_pairs
-
-import reference as R
+from divtools.testing import distribution_pairs, nearly_equal_pairs
 
 EPS = 2.0**-52
 TABLE = list(divtools.GENERATORS)
-FAMILY = ["alpha(-1)", "alpha(0.5)", "alpha(2)", "alpha(3)", "alpha(-2.5)", "alpha(0.3)",
-          "skew_js(0.2)", "skew_js(0.9)"]
+FAMILY = [
+    "alpha(-1)",
+    "alpha(0.5)",
+    "alpha(2)",
+    "alpha(3)",
+    "alpha(-2.5)",
+    "alpha(0.3)",
+    "skew_js(0.2)",
+    "skew_js(0.9)",
+]
 ALL = TABLE + FAMILY
 
 

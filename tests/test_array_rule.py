@@ -9,8 +9,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -18,8 +16,11 @@ def run(code: str, env: dict | None = None) -> str:
     full_env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu", **(env or {}))
     full_env.pop("JAX_ENABLE_X64", None)
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-        env=full_env, timeout=300,
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -95,7 +96,8 @@ def test_float64_numpy_mixed_with_float32_jax_warns():
 
 
 def test_batched_work_shards_across_devices():
-    out = run("""
+    out = run(
+        """
         import numpy as np, jax, jax.numpy as jnp
         from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
         jax.config.update("jax_enable_x64", True)
@@ -117,5 +119,7 @@ def test_batched_work_shards_across_devices():
             eager = divtools.f_divergence(As, Bs, name)   # concrete sharded input, eager path
             np.testing.assert_allclose(np.asarray(eager), reference, rtol=1e-15)
         print("ok")
-    """, env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
+    """,
+        env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"},
+    )
     assert out.strip() == "ok"

@@ -51,9 +51,12 @@ def test_bad_input_exits_nonzero(args, message, capsys):
 def test_module_entry_point():
     result = subprocess.run(
         [sys.executable, "-m", "divtools", "compare", "0.5,0.5", "0.9,0.1"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0 and "kl" in result.stdout
-    bad = subprocess.run([sys.executable, "-m", "divtools", "compare", "1,2", "1"],
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "divtools", "compare", "1,2", "1"], capture_output=True, text=True, timeout=120
+    )
     assert bad.returncode == 2 and "error:" in bad.stderr

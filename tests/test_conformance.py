@@ -9,15 +9,14 @@ optimal critic, float32 to a few ulps.
 import logging
 import math
 
-import numpy as np
-import pytest
 import jax
 import jax.numpy as jnp
+import numpy as np
+import pytest
+import reference as R
 
 import divtools
 from divtools import generators as G
-
-import reference as R
 
 NAMES = list(G.GENERATORS)
 EXTRA = {"alpha(2)": G.alpha(2.0), "alpha(0.5)": G.alpha(0.5), "skew_js(0.3)": G.skew_js(0.3)}
@@ -42,7 +41,7 @@ def batch(rng, rows=6, n=9, zeros=True):
 @pytest.mark.parametrize("name", ALL)
 def test_jit_equals_eager_and_vmap_equals_loop(name, rng):
     P, Q = batch(rng)
-    f = lambda p, q: divtools.f_divergence(p, q, gen(name))  # noqa: E731
+    f = lambda p, q: divtools.f_divergence(p, q, gen(name))
     eager = np.asarray(f(jnp.asarray(P), jnp.asarray(Q)))
     jitted = np.asarray(jax.jit(f)(P, Q))
     mapped = np.asarray(jax.vmap(f)(jnp.asarray(P), jnp.asarray(Q)))
@@ -129,7 +128,7 @@ def test_finite_gradients_at_the_faces(name):
 def test_gradient_equals_finite_differences(name, rng):
     p = jnp.asarray(rng.dirichlet(np.ones(6)))
     q = jnp.asarray(rng.dirichlet(np.ones(6)))
-    f = lambda x, y: divtools.f_divergence(x, y, gen(name), normalize=True)  # noqa: E731
+    f = lambda x, y: divtools.f_divergence(x, y, gen(name), normalize=True)
     gp, gq = jax.grad(f, argnums=(0, 1))(p, q)
     # central differences with a step small against the smallest mass: their error
     # is (h / min mass)^2 relative, about 1e-8 here

@@ -13,16 +13,16 @@ import mpmath as mp
 import numpy as np
 import pytest
 import scipy.stats as st
+from density_cases import GENERATORS, INFINITE, PAIRS, frozen, load, splits
 from hypothesis import assume, given
 from hypothesis import strategies as hs
+from reference import density_divergence
+from reference import divergence as mp_pmf_divergence
 
 import divtools as dt
 from divtools._core import quadrature as quad
-from divtools.testing import Opaque as Hidden  # divtools cannot recognise it: quadrature
 from divtools.distributions import Bernoulli, Categorical, Exponential, Laplace, Normal, Uniform
-
-from density_cases import GENERATORS, INFINITE, PAIRS, frozen, load, splits
-from reference import density_divergence, divergence as mp_pmf_divergence
+from divtools.testing import Opaque as Hidden  # divtools cannot recognise it: quadrature
 
 REFS = load()
 
@@ -94,8 +94,11 @@ def test_integrate_half_lines_and_singular_ends():
     def rows(x):
         return np.stack([np.exp(-x * x), np.where(x > 0, x**-0.5 * np.exp(-x), 0.0)])
 
-    pieces = [(quad.LEFT, 0.0, 1.0, 0.0, 1.0), (quad.FROM_LOW, 0.0, 1.0, 0.0, 1.0),
-              (quad.RIGHT, 0.0, 1.0, 1.0, 1.0)]
+    pieces = [
+        (quad.LEFT, 0.0, 1.0, 0.0, 1.0),
+        (quad.FROM_LOW, 0.0, 1.0, 0.0, 1.0),
+        (quad.RIGHT, 0.0, 1.0, 1.0, 1.0),
+    ]
     values, errors, ok = quad.integrate(rows, pieces, [1e-13, 1e-13])
     assert ok
     assert abs(values[0] - math.sqrt(math.pi)) < 4e-16 * math.sqrt(math.pi)
@@ -107,13 +110,16 @@ def test_integrate_half_lines_and_singular_ends():
 # Infinite divergences.
 
 
-@pytest.mark.parametrize("P,Q,name", [
-    (st.norm(0, 1), st.uniform(0, 1), "kl"),
-    (st.uniform(0, 1), st.norm(0, 1), "reverse_kl"),
-    (st.norm(0, 1), st.norm(0, 0.7), "pearson"),  # s1^2 >= 2 s2^2
-    (st.cauchy(), st.norm(), "kl"),
-    (st.norm(), st.cauchy(), "neyman"),
-])
+@pytest.mark.parametrize(
+    "P,Q,name",
+    [
+        (st.norm(0, 1), st.uniform(0, 1), "kl"),
+        (st.uniform(0, 1), st.norm(0, 1), "reverse_kl"),
+        (st.norm(0, 1), st.norm(0, 0.7), "pearson"),  # s1^2 >= 2 s2^2
+        (st.cauchy(), st.norm(), "kl"),
+        (st.norm(), st.cauchy(), "neyman"),
+    ],
+)
 def test_divergent_integrals_are_inf(P, Q, name):
     assert dt.f_divergence(Hidden(P), Hidden(Q), gen(name)) == math.inf
     assert dt.f_divergence(P, Q, gen(name)) == math.inf
@@ -138,7 +144,7 @@ def mp_normal(name, m1, s1, m2, s2, a=None):
     if name == "kl":
         return mp.log(s2 / s1) + (s1**2 + d**2) / (2 * s2**2) - mp.mpf(1) / 2
     if name == "squared_hellinger":
-        return 2 * (1 - mp.sqrt(2 * s1 * s2 / (s1**2 + s2**2)) * mp.exp(-d**2 / (4 * (s1**2 + s2**2))))
+        return 2 * (1 - mp.sqrt(2 * s1 * s2 / (s1**2 + s2**2)) * mp.exp(-(d**2) / (4 * (s1**2 + s2**2))))
     if name == "pearson":
         if s1**2 >= 2 * s2**2:
             return mp.inf
@@ -158,7 +164,9 @@ def mp_normal(name, m1, s1, m2, s2, a=None):
             roots = [] if B == 0 else [-C / B]
         else:
             disc = B**2 - 4 * A * C
-            roots = [] if disc <= 0 else sorted([(-B - mp.sqrt(disc)) / (2 * A), (-B + mp.sqrt(disc)) / (2 * A)])
+            roots = (
+                [] if disc <= 0 else sorted([(-B - mp.sqrt(disc)) / (2 * A), (-B + mp.sqrt(disc)) / (2 * A)])
+            )
         cuts = [-mp.inf, *roots, mp.inf]
         total = mp.mpf(0)
         for lo, hi in zip(cuts[:-1], cuts[1:]):
@@ -169,7 +177,7 @@ def mp_normal(name, m1, s1, m2, s2, a=None):
         s = abs(s1 - s2)
         if s == 0:
             return abs(d)
-        return s * mp.sqrt(2 / mp.pi) * mp.exp(-d**2 / (2 * s**2)) + d * mp.erf(d / (s * mp.sqrt(2)))
+        return s * mp.sqrt(2 / mp.pi) * mp.exp(-(d**2) / (2 * s**2)) + d * mp.erf(d / (s * mp.sqrt(2)))
     if name == "w2":
         return mp.sqrt(d**2 + (s1 - s2) ** 2)
     raise KeyError(name)
@@ -188,8 +196,9 @@ NORMAL_PARAMS = [
 
 
 @pytest.mark.parametrize("params", NORMAL_PARAMS)
-@pytest.mark.parametrize("name", ["kl", "squared_hellinger", "pearson", "tv", "alpha(0.3)", "alpha(2)",
-                                  "alpha(-0.5)"])
+@pytest.mark.parametrize(
+    "name", ["kl", "squared_hellinger", "pearson", "tv", "alpha(0.3)", "alpha(2)", "alpha(-0.5)"]
+)
 def test_normal_closed_forms(params, name):
     if name.startswith("alpha"):
         a = mp.mpf(name[6:-1])
@@ -220,13 +229,16 @@ def test_normal_wasserstein_and_bhattacharyya(params):
     assert float(dt.bhattacharyya(P, Q)) == pytest.approx(float(ref), rel=4e-15, abs=1e-300)
 
 
-@pytest.mark.parametrize("P,Q", [
-    (Laplace(0.3, 1.0), Laplace(-1.0, 2.5)),
-    (Exponential(1.0, 0.0), Exponential(2.0, 0.5)),
-    (Exponential(2.0, 0.0), Exponential(1.0, 0.5)),
-    (Uniform(0.0, 1.0), Uniform(0.5, 3.0)),
-    (Uniform(0.0, 1.0), Uniform(-0.5, 0.2)),
-])
+@pytest.mark.parametrize(
+    "P,Q",
+    [
+        (Laplace(0.3, 1.0), Laplace(-1.0, 2.5)),
+        (Exponential(1.0, 0.0), Exponential(2.0, 0.5)),
+        (Exponential(2.0, 0.0), Exponential(1.0, 0.5)),
+        (Uniform(0.0, 1.0), Uniform(0.5, 3.0)),
+        (Uniform(0.0, 1.0), Uniform(-0.5, 0.2)),
+    ],
+)
 @pytest.mark.parametrize("p", [1, 2, 3.5, math.inf])
 def test_wasserstein_closed_forms_match_quantile_integral(P, Q, p):
     exact = dt.wasserstein_1d(P, Q, p=p)
@@ -234,8 +246,16 @@ def test_wasserstein_closed_forms_match_quantile_integral(P, Q, p):
     assert float(exact) == pytest.approx(float(numeric), rel=1e-10)
 
 
-@pytest.mark.parametrize("ends", [(0.0, 1.0, 0.5, 3.0), (0.0, 1.0, -0.5, 0.2), (0.0, 1.0, 1e-9, 1.0 + 2e-9),
-                                  (0.0, 1.0, 1e-12, 1.0), (-1.0, 1.0, 0.0, 0.5)])
+@pytest.mark.parametrize(
+    "ends",
+    [
+        (0.0, 1.0, 0.5, 3.0),
+        (0.0, 1.0, -0.5, 0.2),
+        (0.0, 1.0, 1e-9, 1.0 + 2e-9),
+        (0.0, 1.0, 1e-12, 1.0),
+        (-1.0, 1.0, 0.0, 0.5),
+    ],
+)
 @pytest.mark.parametrize("p", [1, 2, 3.5])
 def test_uniform_wasserstein_against_mpmath(ends, p):
     a1, b1, a2, b2 = (mp.mpf(v) for v in ends)
@@ -306,8 +326,13 @@ locs = hs.floats(-3.0, 3.0)
 scales = hs.floats(0.2, 5.0)
 
 
-@given(locs, scales, locs, scales,
-       hs.sampled_from(["kl", "squared_hellinger", "pearson", "tv", "alpha(0.3)", "jeffreys"]))
+@given(
+    locs,
+    scales,
+    locs,
+    scales,
+    hs.sampled_from(["kl", "squared_hellinger", "pearson", "tv", "alpha(0.3)", "jeffreys"]),
+)
 def test_quadrature_agrees_with_closed_forms(m1, s1, m2, s2, name):
     closed = dt.f_divergence(Normal(m1, s1), Normal(m2, s2), gen(name))
     assume(closed > 1e-4)
@@ -409,7 +434,9 @@ def test_discrete_against_continuous_is_singular():
 
 def test_bits_arrays_and_dtype():
     v = dt.kl(Normal(0.0, 1.0), Normal(1.0, 2.0), base=2)
-    assert float(v) == pytest.approx(float(dt.kl(Normal(0.0, 1.0), Normal(1.0, 2.0))) / math.log(2), rel=1e-15)
+    assert float(v) == pytest.approx(
+        float(dt.kl(Normal(0.0, 1.0), Normal(1.0, 2.0))) / math.log(2), rel=1e-15
+    )
     locs_ = np.linspace(-1, 1, 5)
     vec = dt.kl(Normal(locs_, 1.0), Normal(0.0, 2.0))
     assert vec.shape == (5,) and vec.dtype == np.float64

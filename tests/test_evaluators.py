@@ -29,8 +29,12 @@ from divtools.discrete.generators import alpha, skew_js
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EPS = 2.0**-52
 TABLE = list(divtools.GENERATORS)
-FAMILY = {"alpha(-1)": alpha(-1.0), "alpha(0.5)": alpha(0.5), "alpha(3)": alpha(3.0),
-          "skew_js(0.2)": skew_js(0.2)}
+FAMILY = {
+    "alpha(-1)": alpha(-1.0),
+    "alpha(0.5)": alpha(0.5),
+    "alpha(3)": alpha(3.0),
+    "skew_js(0.2)": skew_js(0.2),
+}
 
 
 def panel(name: str) -> list:
@@ -156,8 +160,9 @@ def run(prelude: str, jax_first: bool) -> dict:
     code = _CALLS.replace("{prelude}", prelude).replace("{jax_first}", str(jax_first))
     env = dict(os.environ, PYTHONPATH=ROOT, JAX_PLATFORMS="cpu")
     env.pop("JAX_ENABLE_X64", None)
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                         env=env, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, timeout=600
+    )
     assert out.returncode == 0, out.stderr
     import json
 

@@ -37,8 +37,9 @@ def test_zero_one_optimum_and_no_strategy_does_better(pair, prior, seed):
     best = games.bayes_error(p, q, prior=prior)
     ref = mp.fsum(min(prior * a, (1 - prior) * b) for a, b in zip(_mp(p), _mp(q)))
     assert float(best) == pytest.approx(float(ref), rel=1e-14, abs=1e-300)
-    assert games.zero_one_error(games.bayes_strategy(p, q, prior=prior), p, q, prior=prior) == \
-        pytest.approx(float(best), rel=1e-14, abs=1e-300)
+    assert games.zero_one_error(games.bayes_strategy(p, q, prior=prior), p, q, prior=prior) == pytest.approx(
+        float(best), rel=1e-14, abs=1e-300
+    )
     etas = np.random.default_rng(seed).random((64, p.size))
     etas[:8] = np.round(etas[:8])  # deterministic strategies too
     errors = games.zero_one_error(etas, p, q, prior=prior)
@@ -66,11 +67,14 @@ def test_cross_entropy_optimum(pair, prior):
     p, q = pair
     value = games.cross_entropy_value(p, q, prior=prior)
     a, b = [prior * v for v in _mp(p)], [(1 - prior) * v for v in _mp(q)]
-    ref = mp.fsum((x * mp.log((x + y) / x) if x else 0) + (y * mp.log((x + y) / y) if y else 0)
-                  for x, y in zip(a, b))
+    ref = mp.fsum(
+        (x * mp.log((x + y) / x) if x else 0) + (y * mp.log((x + y) / y) if y else 0) for x, y in zip(a, b)
+    )
     assert float(value) == pytest.approx(float(ref), rel=1e-13, abs=1e-300)
     eta = games.optimal_discriminator(p, q, prior=prior)
-    assert float(games.cross_entropy_loss(eta, p, q, prior=prior)) == pytest.approx(float(ref), rel=1e-12, abs=1e-15)
+    assert float(games.cross_entropy_loss(eta, p, q, prior=prior)) == pytest.approx(
+        float(ref), rel=1e-12, abs=1e-15
+    )
     rng = np.random.default_rng(0)
     for eta in rng.random((16, p.size)):
         assert games.cross_entropy_loss(eta, p, q, prior=prior) >= float(value) * (1 - 1e-14)
@@ -80,7 +84,8 @@ def test_cross_entropy_optimum(pair, prior):
 def test_cross_entropy_value_is_log2_minus_js(pair):
     p, q = pair
     assert float(games.cross_entropy_value(p, q)) == pytest.approx(
-        math.log(2) - float(divtools.js(p, q)), abs=4e-16)
+        math.log(2) - float(divtools.js(p, q)), abs=4e-16
+    )
 
 
 @given(nearly_equal_pairs())
@@ -144,7 +149,10 @@ def test_solvers_agree_with_closed_forms(seed):
     for label in (0, 1):
         g = games.solve_gan(p, q, real_label=label)
         assert g.value == pytest.approx(float(games.gan_optimal_value(p, q)), rel=1e-6)
-        assert np.sum(weight * np.abs(g.strategy - games.gan_optimal_discriminator(p, q, real_label=label))) < 1e-4
+        assert (
+            np.sum(weight * np.abs(g.strategy - games.gan_optimal_discriminator(p, q, real_label=label)))
+            < 1e-4
+        )
     # same key, same result
     again = games.solve_cross_entropy(p, q, prior=0.3)
     np.testing.assert_array_equal(again.strategy, c.strategy)
@@ -205,7 +213,8 @@ def test_dual_gan_row_is_the_gan_value():
     rng = np.random.default_rng(3)
     for d in rng.random((5, 3)):
         assert float(duality.f_dual_value(np.log(d), p, q, "gan")) == pytest.approx(
-            float(games.gan_value(d, p, q)), rel=1e-14)
+            float(games.gan_value(d, p, q)), rel=1e-14
+        )
 
 
 @given(distribution_pairs(), priors)
@@ -219,8 +228,9 @@ def test_density_ratio_from_the_bayes_classifier(pair, prior):
     tol = 4e-16 * (2 + ratio * prior / (1 - prior) + (1 - prior) / prior)
     assert np.all(np.abs(r[both] - ratio) <= tol * ratio)
     logit = np.log(p[both] * prior) - np.log(q[both] * (1 - prior))
-    np.testing.assert_allclose(duality.density_ratio_from_classifier(logit, prior=prior, logits=True),
-                               ratio, rtol=1e-13)
+    np.testing.assert_allclose(
+        duality.density_ratio_from_classifier(logit, prior=prior, logits=True), ratio, rtol=1e-13
+    )
     assert np.all(r[(p > 0) & (q == 0)] == np.inf)
     assert np.all(r[(p == 0) & (q > 0)] == 0)
 
@@ -246,8 +256,11 @@ def test_gibbs_variational_principle(_, energies, q):
 def test_jax_inputs_trace():
     p, q = jnp.array([0.5, 0.3, 0.2]), jnp.array([0.1, 0.6, 0.3])
     f = jax.jit(lambda a, b: games.cross_entropy_value(a, b) + games.bayes_error(a, b))
-    assert float(f(p, q)) == pytest.approx(float(games.cross_entropy_value(np.asarray(p), np.asarray(q)))
-                                           + float(games.bayes_error(np.asarray(p), np.asarray(q))), rel=1e-14)
+    assert float(f(p, q)) == pytest.approx(
+        float(games.cross_entropy_value(np.asarray(p), np.asarray(q)))
+        + float(games.bayes_error(np.asarray(p), np.asarray(q))),
+        rel=1e-14,
+    )
     g = jax.grad(lambda t: duality.f_dual_value(t, p, q, "kl"))(jnp.zeros(3))
     np.testing.assert_allclose(np.asarray(g), np.asarray(p - q * jnp.exp(-1.0)), rtol=1e-14)
 
@@ -296,7 +309,10 @@ def test_gaussian_fit_forward_covers_reverse_seeks():
     fwd = fit_isotropic_gaussian(grid, "forward_kl", steps=1500)
     rev = fit_isotropic_gaussian(grid, "reverse_kl", steps=1500)
     # forward KL on an exponential family: moment matching, mean 0 and per-axis variance
-    var = float(((grid.axis[:, None] ** 2) * grid.target).sum() + (grid.axis[None, :] ** 2 * grid.target).sum()) / 2
+    var = (
+        float(((grid.axis[:, None] ** 2) * grid.target).sum() + (grid.axis[None, :] ** 2 * grid.target).sum())
+        / 2
+    )
     np.testing.assert_allclose(fwd.mean, [0.0, 0.0], atol=1e-6)
     assert fwd.scale == pytest.approx(math.sqrt(var), rel=1e-3)
     assert fwd.scale > 1.4  # wide enough to cover both modes at +-2
@@ -307,8 +323,9 @@ def test_gaussian_fit_forward_covers_reverse_seeks():
         from divtools.lectures.examples import gaussian_on_grid
 
         def model(fit):
-            return np.asarray(gaussian_on_grid(jnp.asarray(grid.axis), jnp.asarray(fit.mean),
-                                                jnp.log(fit.scale))).ravel()
+            return np.asarray(
+                gaussian_on_grid(jnp.asarray(grid.axis), jnp.asarray(fit.mean), jnp.log(fit.scale))
+            ).ravel()
 
     t = grid.target.ravel()
     assert divtools.kl(t, model(fwd)) < divtools.kl(t, model(rev))

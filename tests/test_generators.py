@@ -2,24 +2,31 @@
 
 import math
 
-import numpy as np
-import pytest
 import jax
 import jax.numpy as jnp
+import numpy as np
+import pytest
 import scipy.special
 
 import divtools
 from divtools import generators as G
 
-RECORDS = list(G.GENERATORS.values()) + [G.alpha(2.0), G.alpha(-1.0), G.alpha(0.5),
-                                          G.alpha(3.0), G.alpha(-2.5), G.alpha(0.3),
-                                          G.skew_js(0.2), G.skew_js(0.9)]
+RECORDS = list(G.GENERATORS.values()) + [
+    G.alpha(2.0),
+    G.alpha(-1.0),
+    G.alpha(0.5),
+    G.alpha(3.0),
+    G.alpha(-2.5),
+    G.alpha(0.3),
+    G.skew_js(0.2),
+    G.skew_js(0.9),
+]
 T = np.geomspace(1e-3, 1e3, 61)
 
 
 @pytest.mark.parametrize("g", RECORDS, ids=lambda g: g.name)
 def test_limits_agree_with_f(g):
-    f = lambda t: float(g.f(jnp.asarray(t)))  # noqa: E731
+    f = lambda t: float(g.f(jnp.asarray(t)))
     assert f(1.0) == pytest.approx(g.f_at_one, abs=1e-15)
     if g.name != "tv":  # kink at 1: f'(1) is the subgradient 0
         assert float(jax.grad(g.f)(1.0)) == pytest.approx(g.f_prime_at_one, abs=1e-12)
@@ -76,8 +83,9 @@ def test_conjugate_of_the_activation_has_no_nan_gradient(g, dtype):
     assert bool(jnp.all(jnp.isfinite(value[small]))) and bool(jnp.all(jnp.isfinite(grad[small])))
 
 
-@pytest.mark.parametrize("g", [g for g in RECORDS if g.conjugate_of_activation is not None],
-                         ids=lambda g: g.name)
+@pytest.mark.parametrize(
+    "g", [g for g in RECORDS if g.conjugate_of_activation is not None], ids=lambda g: g.name
+)
 def test_composed_conjugate_equals_the_composition(g):
     v = jnp.linspace(-6.0, 6.0, 121)
     np.testing.assert_allclose(g.fgan_conjugate(v), g.conjugate(g.activation(v)), rtol=1e-9, atol=1e-12)
@@ -85,9 +93,16 @@ def test_composed_conjugate_equals_the_composition(g):
 
 def test_reverse_generator_table():
     """t f(1/t) is the generator of D(Q || P): the table's pairs and self-reverse rows."""
-    pairs = {"kl": "reverse_kl", "pearson": "neyman", "jeffreys": "jeffreys", "js": "js",
-             "gan": "gan", "tv": "tv", "squared_hellinger": "squared_hellinger",
-             "triangular": "triangular"}
+    pairs = {
+        "kl": "reverse_kl",
+        "pearson": "neyman",
+        "jeffreys": "jeffreys",
+        "js": "js",
+        "gan": "gan",
+        "tv": "tv",
+        "squared_hellinger": "squared_hellinger",
+        "triangular": "triangular",
+    }
     for name, rev in pairs.items():
         f, fr = G.GENERATORS[name].f, G.GENERATORS[rev].f
         t = jnp.asarray(T)
@@ -105,10 +120,11 @@ def test_seed_table_reproduced():
         "Total variation": (lambda t: jnp.abs(t - 1), lambda t: 2 * tab["tv"].f(t)),
         "Pearson divergence": (lambda t: (t - 1) ** 2, tab["pearson"].f),
         "Jensen-Shannon divergence": (
-            lambda t: 0.5 * (t * jnp.log(2 * t / (t + 1)) + jnp.log(2 / (t + 1))), tab["js"].f),
+            lambda t: 0.5 * (t * jnp.log(2 * t / (t + 1)) + jnp.log(2 / (t + 1))),
+            tab["js"].f,
+        ),
         # BC = E_q sqrt(p/q): sqrt t = (t + 1)/2 - (sqrt t - 1)^2 / 2.
-        "Bhattacharyya distance": (
-            jnp.sqrt, lambda t: (t + 1) / 2 - tab["squared_hellinger"].f(t) / 2),
+        "Bhattacharyya distance": (jnp.sqrt, lambda t: (t + 1) / 2 - tab["squared_hellinger"].f(t) / 2),
         # The Goodfellow GAN as f-GAN: f, f* and T = log D.
         "GAN": (lambda t: t * jnp.log(t) - (t + 1) * jnp.log(t + 1), tab["gan"].f),
     }
@@ -143,7 +159,8 @@ def test_custom_generator_matches_the_table():
     q = np.array([0.1, 0.6, 0.25, 0.05])
     for custom, name in ((pearson, "pearson"), (kl, "kl"), (hel, "squared_hellinger")):
         assert divtools.f_divergence(p, q, custom) == pytest.approx(
-            divtools.f_divergence(p, q, name), rel=1e-12)
+            divtools.f_divergence(p, q, name), rel=1e-12
+        )
     assert math.isinf(divtools.f_divergence(q, p, kl))
 
 

@@ -131,9 +131,13 @@ def test_no_private_names_of_other_modules(name):
                 if alias.name in MODULES and alias.asname:
                     aliases[alias.asname] = alias.name
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in aliases and node.attr.startswith("_")
-                and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             raise AssertionError(
                 f"{MODULES[name]}:{node.lineno} uses {aliases[node.value.id]}.{node.attr}, a private name"
             )
@@ -150,7 +154,7 @@ def test_no_import_cycle():
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
+                cycle = stack[stack.index(nxt) :] + [nxt]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if nxt not in state:
                 visit(nxt)
@@ -187,7 +191,6 @@ def test_the_checks_catch_violations(tmp_path, monkeypatch):
         test_no_private_names_of_other_modules("divtools._core.bad")
 
 
-
 def test_subpackages_load_on_first_use_and_the_package_runs_under_python_OO():
     """``import divtools`` imports neither JAX nor the training subpackages; they are
     reachable as attributes; docstring templating survives ``python -OO``."""
@@ -201,7 +204,8 @@ def test_subpackages_load_on_first_use_and_the_package_runs_under_python_OO():
     )
     env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent), JAX_PLATFORMS="cpu")
     for flags in ([], ["-OO"]):
-        out = subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, text=True, env=env,
-                             timeout=300)
+        out = subprocess.run(
+            [sys.executable, *flags, "-c", code], capture_output=True, text=True, env=env, timeout=300
+        )
         assert out.returncode == 0, out.stderr
         assert abs(float(out.stdout) - 0.5108256237659906) < 1e-15

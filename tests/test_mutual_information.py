@@ -56,8 +56,9 @@ def test_pair_scores_and_shifted_scores_are_the_critic_on_pairs():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(6, 1)), rng.normal(size=(6, 2))
     s = np.asarray(mi.pair_scores(critic, x, y, 1))
-    direct = np.array([[float(critic(np.concatenate([x[i], y[j]])[None])[0]) for j in range(6)]
-                       for i in range(6)])
+    direct = np.array(
+        [[float(critic(np.concatenate([x[i], y[j]])[None])[0]) for j in range(6)] for i in range(6)]
+    )
     np.testing.assert_allclose(s, direct, rtol=1e-13, atol=1e-14)
     shifted = np.asarray(mi._shifted_scores(critic, x, y, 1, 3))
     for k in range(1, 4):
@@ -70,8 +71,12 @@ def test_pair_scores_and_shifted_scores_are_the_critic_on_pairs():
 def test_standard_error_matches_the_spread_over_data_sets(clip, nwj):
     """For a fixed critic, the U-statistic's projection standard error agrees with
     the standard deviation of the held-out bound over 400 independent data sets."""
-    critic = cr.MLP(((jnp.array([[1.2, -0.7], [0.9, 0.8]]), jnp.array([0.1, -0.2])),
-                     (jnp.array([[0.8], [-0.6]]), jnp.array([0.0]))))
+    critic = cr.MLP(
+        (
+            (jnp.array([[1.2, -0.7], [0.9, 0.8]]), jnp.array([0.1, -0.2])),
+            (jnp.array([[0.8], [-0.6]]), jnp.array([0.0])),
+        )
+    )
     m, sets = 300, 400
     rng = np.random.default_rng(11)
     x = rng.normal(size=(sets, m, 1))
@@ -105,8 +110,9 @@ def test_twenty_dimensions_from_fixed_samples():
     d, level = 20, 2.0
     rho = dv.problems.rho_for_mi(level, d)
     x, y = _pairs(10_000, 2, rho=rho, d=d)
-    r = dv.mutual_information(x, y, key=jax.random.key(2), hidden=(128, 128), steps=300,
-                              batch_size=128, negatives=32)
+    r = dv.mutual_information(
+        x, y, key=jax.random.key(2), hidden=(128, 128), steps=300, batch_size=128, negatives=32
+    )
     assert level - 0.4 <= float(r.value) <= level + 2 * float(r.stderr), float(r.value)
     assert float(r.train_value) > float(r.value)
 
@@ -128,7 +134,9 @@ def test_same_key_same_estimate_vmap_and_raw_input_critic():
     assert float(c.value) == pytest.approx(float(a.value), abs=1e-4)
     z = np.concatenate([x, y], axis=1)[:50]
     zc = np.concatenate([10.0 * x + 3.0, y - 1.0], axis=1)[:50]
-    np.testing.assert_allclose(np.asarray(c.critic.raw(zc)), np.asarray(a.critic.raw(z)), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(
+        np.asarray(c.critic.raw(zc)), np.asarray(a.critic.raw(z)), rtol=1e-3, atol=1e-3
+    )
 
 
 def _compiles(caplog, call):

@@ -21,6 +21,12 @@ def test_notebook_runs(path):
     notebook = jupytext.read(path)  # a valid percent-format notebook
     assert sum(c.cell_type == "code" for c in notebook.cells) >= 3
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT, DIVTOOLS_FAST="1")
-    result = subprocess.run([sys.executable, path], capture_output=True, text=True, env=env,
-                            cwd=os.path.dirname(path), timeout=600)
+    result = subprocess.run(
+        [sys.executable, path],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=os.path.dirname(path),
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -9,7 +9,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import divtools
 from divtools.testing import (
@@ -49,8 +50,11 @@ def test_js_symmetric_and_bounded(pair):
 def test_divergences_vanish_iff_equal(p):
     for name, g in divtools.GENERATORS.items():
         value = divtools.f_divergence(p, p, name)
-        assert value == (-math.log(4.0) if name == "gan" else 0.0) or name == "gan" and \
-            value == pytest.approx(-math.log(4.0), rel=1e-15)
+        assert (
+            value == (-math.log(4.0) if name == "gan" else 0.0)
+            or name == "gan"
+            and value == pytest.approx(-math.log(4.0), rel=1e-15)
+        )
 
 
 @given(nearly_equal_pairs(min_eps=1e-10))

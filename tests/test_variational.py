@@ -38,11 +38,19 @@ def _close(r, exact, slack):
     return abs(float(r.value) - exact) <= 2 * float(r.stderr) + slack
 
 
-@pytest.mark.parametrize("divergence,objective,slack", [
-    ("kl", "smile", 0.03), ("kl", "nwj", 0.03), ("kl", "dv", 0.03), ("kl", "mine", 0.03),
-    ("js", "classifier", 0.01), ("js", "fgan", 0.01), ("tv", "bounded", 0.02),
-    ("squared_hellinger", "fgan", 0.02),
-])
+@pytest.mark.parametrize(
+    "divergence,objective,slack",
+    [
+        ("kl", "smile", 0.03),
+        ("kl", "nwj", 0.03),
+        ("kl", "dv", 0.03),
+        ("kl", "mine", 0.03),
+        ("js", "classifier", 0.01),
+        ("js", "fgan", 0.01),
+        ("tv", "bounded", 0.02),
+        ("squared_hellinger", "fgan", 0.02),
+    ],
+)
 def test_discrete_panel(discrete, divergence, objective, slack):
     x_p, x_q = discrete
     r = dv.estimate(divergence, x_p, x_q, key=jax.random.key(0), objective=objective, **FAST)
@@ -57,13 +65,15 @@ def test_gaussian_kl_and_wasserstein():
     x_p, x_q = rng.normal(0.0, 1.0, (N, 1)), rng.normal(1.0, 1.0, (N, 1))
     kl = dv.estimate("kl", x_p, x_q, key=jax.random.key(1), objective="nwj", **FAST)
     assert _close(kl, float(divtools.kl(divtools.Normal(0.0, 1.0), divtools.Normal(1.0, 1.0))), 0.03)
-    w_gp = dv.estimate("wasserstein", x_p, x_q, key=jax.random.key(1), steps=1500, hidden=(32, 32),
-                       learning_rate=1e-3)
+    w_gp = dv.estimate(
+        "wasserstein", x_p, x_q, key=jax.random.key(1), steps=1500, hidden=(32, 32), learning_rate=1e-3
+    )
     assert _close(w_gp, 1.0, 0.1)
     # WGAN's weight clipping (c = 0.01, RMSProp 5e-5): the critic is far from
     # 1-Lipschitz, so the value is W_1 times a small unknown constant
-    w_clip = dv.estimate("wasserstein", x_p, x_q, key=jax.random.key(1), objective="clip",
-                         steps=500, hidden=(32, 32))
+    w_clip = dv.estimate(
+        "wasserstein", x_p, x_q, key=jax.random.key(1), objective="clip", steps=500, hidden=(32, 32)
+    )
     assert 0.0 < float(w_clip.value) < 0.1
 
 
@@ -145,19 +155,39 @@ def test_mi_staircase_level_with_smile():
     """Poole et al.'s benchmark at MI = 4 nats (d = 20, batch 64, 2x256, Adam 5e-4),
     shortened to 1500 steps: SMILE within 1 nat; DV's variance is far larger."""
     pr = dv.correlated_gaussians(4.0, d=20, batch_size=64)
-    smile = dv.estimate("kl", pr.joint, pr.product, key=jax.random.key(0), objective="smile",
-                        hidden=(256, 256), learning_rate=5e-4, steps=1500, eval_size=20_000)
+    smile = dv.estimate(
+        "kl",
+        pr.joint,
+        pr.product,
+        key=jax.random.key(0),
+        objective="smile",
+        hidden=(256, 256),
+        learning_rate=5e-4,
+        steps=1500,
+        eval_size=20_000,
+    )
     assert abs(float(smile.value) - 4.0) < 1.0
 
 
 @settings(max_examples=3, deadline=None)
-@given(hs.lists(hs.floats(0.05, 1.0), min_size=3, max_size=3), hs.lists(hs.floats(0.05, 1.0), min_size=3, max_size=3))
+@given(
+    hs.lists(hs.floats(0.05, 1.0), min_size=3, max_size=3),
+    hs.lists(hs.floats(0.05, 1.0), min_size=3, max_size=3),
+)
 def test_lower_bounds_do_not_overshoot(wp, wq):
     p, q = np.array(wp) / sum(wp), np.array(wq) / sum(wq)
     x_p, x_q = _categories(p, 8000, 5), _categories(q, 8000, 6)
     for name, objective in (("kl", "nwj"), ("js", "classifier")):
-        r = dv.estimate(name, x_p, x_q, key=jax.random.key(1), objective=objective, hidden=(16,),
-                        steps=400, batch_size=256)
+        r = dv.estimate(
+            name,
+            x_p,
+            x_q,
+            key=jax.random.key(1),
+            objective=objective,
+            hidden=(16,),
+            steps=400,
+            batch_size=256,
+        )
         exact = float(divtools.f_divergence(p, q, name))
         assert float(r.value) <= exact + 3 * float(r.stderr) + 0.01
 

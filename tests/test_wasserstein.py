@@ -2,17 +2,17 @@
 
 import math
 
-import numpy as np
-import pytest
 import jax
 import jax.numpy as jnp
+import numpy as np
+import pytest
+import reference as R
 import scipy.stats as ss
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import divtools
 from divtools.lectures.examples import parallel_lines
-
-import reference as R
 
 EPS = 2.0**-52
 
@@ -64,20 +64,31 @@ def test_scipy_test_inputs():
     w = divtools.wasserstein_1d
     sw = ss.wasserstein_distance
     cases = [
-        ([0, 1], [0], [1, 1], [1]), ([0, 1], [0], [3, 1], [1]), ([0, 2], [0], [1, 1], [1]),
-        ([0, 1, 2], [1, 2, 3], None, None), ([1, 2, 3], [2, 1, 3], None, None),
-        ([1, 1, 1, 4], [4, 1], [1, 1, 1, 1], [1, 3]), ([0], [1], None, None),
-        ([-5], [5], None, None), ([1, 2, 3, 4, 5], [11, 12, 13, 14, 15], None, None),
+        ([0, 1], [0], [1, 1], [1]),
+        ([0, 1], [0], [3, 1], [1]),
+        ([0, 2], [0], [1, 1], [1]),
+        ([0, 1, 2], [1, 2, 3], None, None),
+        ([1, 2, 3], [2, 1, 3], None, None),
+        ([1, 1, 1, 4], [4, 1], [1, 1, 1, 1], [1, 3]),
+        ([0], [1], None, None),
+        ([-5], [5], None, None),
+        ([1, 2, 3, 4, 5], [11, 12, 13, 14, 15], None, None),
         ([4.5, 6.7, 2.1], [4.6, 7, 9.2], [3, 1, 1], [1, 3, 1]),
         ([0, 0, 1, 1, 1, 1, 5], [0, 3, 3, 3, 3, 4, 4], [1] * 7, [1] * 7),
         ([5, 0, 1], [0, 4, 3], [1, 2, 4], [1, 2, 4]),
-        ([1, 2, 100000], [1, 1], [1, 1, 0], [1, 1]), ([1, 2], [1, 1], [1, 1], [1, 1]),
+        ([1, 2, 100000], [1, 1], [1, 1, 0], [1, 1]),
+        ([1, 2], [1, 1], [1, 1], [1, 1]),
     ]
     expected = [0.5, 0.25, 1, 1, 0, 0, 1, 10, 10, 2.5]
     for k, (u, v, a, b) in enumerate(cases):
-        ours = float(w(np.array(u, float), np.array(v, float),
-                       None if a is None else np.array(a, float),
-                       None if b is None else np.array(b, float)))
+        ours = float(
+            w(
+                np.array(u, float),
+                np.array(v, float),
+                None if a is None else np.array(a, float),
+                None if b is None else np.array(b, float),
+            )
+        )
         assert ours == pytest.approx(sw(u, v, a, b), rel=1e-12, abs=1e-12)
         if k < len(expected):
             assert ours == pytest.approx(expected[k], rel=1e-15, abs=1e-15)
@@ -85,7 +96,8 @@ def test_scipy_test_inputs():
     assert float(w(u, np.zeros_like(u))) == pytest.approx(np.mean(np.abs(u)), rel=1e-14)
     wu = np.arange(len(u), dtype=float)
     assert float(w(u, np.zeros_like(u), wu, wu[::-1])) == pytest.approx(
-        np.average(np.abs(u), weights=wu), rel=1e-14)
+        np.average(np.abs(u), weights=wu), rel=1e-14
+    )
 
 
 def test_pot_test_inputs():
@@ -100,7 +112,8 @@ def test_pot_test_inputs():
     rho_v = np.abs(rng.randn(n))
     rho_v /= rho_v.sum()
     assert float(divtools.wasserstein_1d(x, x, rho_u, rho_v, p=1)) == pytest.approx(
-        ot.wasserstein_1d(x, x, rho_u, rho_v, p=1), rel=1e-12)
+        ot.wasserstein_1d(x, x, rho_u, rho_v, p=1), rel=1e-12
+    )
     assert float(divtools.wasserstein_1d(x, x + 1, p=2)) == pytest.approx(1.0, rel=1e-15)
     X = np.stack((np.linspace(0, 5, n), np.linspace(0, 5, n) * 10), -1)
     res = divtools.wasserstein_1d(X.T, X.T, rho_u, rho_v, p=2)
@@ -114,7 +127,9 @@ def test_pot_test_inputs():
     w_v = rng.uniform(0.0, 1.0, 30)
     w_u, w_v = w_u / w_u.sum(), w_v / w_v.sum()
     emd = ot.emd2(w_u, w_v, ot.dist(u, v, metric="sqeuclidean"))
-    assert float(divtools.wasserstein_1d(u[:, 0], v[:, 0], w_u, w_v, p=2)) ** 2 == pytest.approx(emd, rel=1e-12)
+    assert float(divtools.wasserstein_1d(u[:, 0], v[:, 0], w_u, w_v, p=2)) ** 2 == pytest.approx(
+        emd, rel=1e-12
+    )
 
 
 # --------------------------------------------------------------------------
@@ -133,8 +148,10 @@ def test_normals_closed_form(m1, s1, m2, s2):
     assert float(closed) == pytest.approx(exact, rel=4e-16)
 
 
-@pytest.mark.parametrize("dist", [ss.norm(0, 1), ss.logistic(2, 3), ss.gumbel_r(1, 0.5),
-                                  ss.expon(0, 2), ss.t(5), ss.uniform(-1, 2)])
+@pytest.mark.parametrize(
+    "dist",
+    [ss.norm(0, 1), ss.logistic(2, 3), ss.gumbel_r(1, 0.5), ss.expon(0, 2), ss.t(5), ss.uniform(-1, 2)],
+)
 def test_shift_gives_the_shift(dist):
     shapes, loc, scale = dist.dist._parse_args(*dist.args, **dist.kwds)
     shifted = dist.dist(*shapes, loc=loc + 1.75, scale=scale)
@@ -146,8 +163,9 @@ def test_divergent_and_unbounded_quantile_integrals():
     assert divtools.wasserstein_1d(ss.cauchy(), ss.norm(), p=1) == math.inf
     assert float(divtools.wasserstein_1d(ss.cauchy(), ss.cauchy(loc=3), p=1)) == pytest.approx(3.0, rel=1e-10)
     assert divtools.wasserstein_1d(ss.norm(0, 1), ss.norm(0, 2), p=math.inf) == math.inf
-    assert float(divtools.wasserstein_1d(ss.uniform(0, 1), ss.uniform(0.5, 1), p=math.inf)) == \
-        pytest.approx(0.5, rel=1e-12)
+    assert float(divtools.wasserstein_1d(ss.uniform(0, 1), ss.uniform(0.5, 1), p=math.inf)) == pytest.approx(
+        0.5, rel=1e-12
+    )
     with pytest.raises(TypeError, match="two distributions"):
         divtools.wasserstein_1d(ss.norm(), np.zeros(3))
 
@@ -166,7 +184,8 @@ def test_batches_broadcast():
     for i in range(3):
         for j in range(4):
             assert out[i, j] == pytest.approx(
-                float(divtools.wasserstein_1d(U[i, 0], V[j], A[i, 0], None, p=2)), rel=1e-14)
+                float(divtools.wasserstein_1d(U[i, 0], V[j], A[i, 0], None, p=2)), rel=1e-14
+            )
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -178,10 +197,14 @@ def test_jit_vmap_equal_eager(weighted, sizes, p):
     U, V = rng.standard_normal((4, n)), rng.standard_normal((4, m)) + 0.3
     A, B = (rng.random((4, n)), rng.random((4, m))) if weighted else (None, None)
     eager = divtools.wasserstein_1d(U, V, A, B, p=p)
-    f = lambda u, v, a, b: divtools.wasserstein_1d(u, v, a, b, p=p)  # noqa: E731
+    f = lambda u, v, a, b: divtools.wasserstein_1d(u, v, a, b, p=p)
     jitted = jax.jit(f)(U, V, A, B)
-    mapped = jax.vmap(f)(jnp.asarray(U), jnp.asarray(V), None if A is None else jnp.asarray(A),
-                         None if B is None else jnp.asarray(B))
+    mapped = jax.vmap(f)(
+        jnp.asarray(U),
+        jnp.asarray(V),
+        None if A is None else jnp.asarray(A),
+        None if B is None else jnp.asarray(B),
+    )
     np.testing.assert_allclose(jitted, eager, rtol=4 * EPS)
     np.testing.assert_allclose(mapped, eager, rtol=4 * EPS)
 
@@ -191,7 +214,7 @@ def test_gradients_equal_finite_differences():
     u, v = rng.standard_normal(30), rng.standard_normal(25) + 0.5
     a, b = rng.random(30) + 0.1, rng.random(25) + 0.1
     for p in (1, 2, 3):
-        f = lambda u, a: divtools.wasserstein_1d(u, jnp.asarray(v), a, jnp.asarray(b), p=p)  # noqa: E731
+        f = lambda u, a: divtools.wasserstein_1d(u, jnp.asarray(v), a, jnp.asarray(b), p=p)
         gu, ga = jax.grad(f, argnums=(0, 1))(jnp.asarray(u), jnp.asarray(a))
         h = 1e-7
         for _ in range(3):
@@ -226,14 +249,17 @@ def test_bad_input(args, kwargs, message):
 # Properties of a metric, on random weighted samples.
 
 # sizes from a short list: each new pair of shapes compiles wasserstein_1d again
-samples = st.sampled_from([1, 2, 5, 12]).flatmap(lambda n: st.tuples(
-    st.lists(st.floats(-100, 100), min_size=n, max_size=n).map(np.array),
-    st.lists(st.floats(0.01, 10), min_size=n, max_size=n).map(np.array)))
+samples = st.sampled_from([1, 2, 5, 12]).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.floats(-100, 100), min_size=n, max_size=n).map(np.array),
+        st.lists(st.floats(0.01, 10), min_size=n, max_size=n).map(np.array),
+    )
+)
 
 
 @given(samples, samples, samples)
 def test_metric_axioms_and_monotone_in_p(x, y, z):
-    w = lambda s, t, p: float(divtools.wasserstein_1d(s[0], t[0], s[1], t[1], p=p))  # noqa: E731
+    w = lambda s, t, p: float(divtools.wasserstein_1d(s[0], t[0], s[1], t[1], p=p))
     for p in (1, 2, 3.5):
         assert w(x, y, p) == pytest.approx(w(y, x, p), rel=1e-13, abs=1e-13)
         assert w(x, z, p) <= w(x, y, p) + w(y, z, p) + 1e-10
@@ -253,9 +279,12 @@ def test_cdf_formula_translation_and_scaling(x, y, shift, scale):
     gaps = np.diff(pts[order])
     integral = float(np.sum(np.abs(np.cumsum(signed[order])[:-1]) * gaps))
     assert float(divtools.wasserstein_1d(u, v, a, b)) == pytest.approx(integral, rel=1e-9, abs=1e-9)
-    assert float(divtools.wasserstein_1d(u, u + shift, a, a, p=2)) == pytest.approx(abs(shift), rel=1e-12, abs=1e-12)
+    assert float(divtools.wasserstein_1d(u, u + shift, a, a, p=2)) == pytest.approx(
+        abs(shift), rel=1e-12, abs=1e-12
+    )
     assert float(divtools.wasserstein_1d(scale * u, scale * v, a, b, p=3)) == pytest.approx(
-        scale * float(divtools.wasserstein_1d(u, v, a, b, p=3)), rel=1e-12, abs=1e-12)
+        scale * float(divtools.wasserstein_1d(u, v, a, b, p=3)), rel=1e-12, abs=1e-12
+    )
 
 
 # --------------------------------------------------------------------------
@@ -266,11 +295,17 @@ def _highs_value(a, b, C):
     from scipy import optimize, sparse
 
     m, n = C.shape
-    A = sparse.vstack([sparse.kron(sparse.eye(m), np.ones((1, n))),
-                       sparse.kron(np.ones((1, m)), sparse.eye(n))])
-    res = optimize.linprog(C.ravel(), A_eq=A, b_eq=np.concatenate([a, b]), bounds=(0, None),
-                           method="highs", options={"primal_feasibility_tolerance": 1e-10,
-                                                    "dual_feasibility_tolerance": 1e-10})
+    A = sparse.vstack(
+        [sparse.kron(sparse.eye(m), np.ones((1, n))), sparse.kron(np.ones((1, m)), sparse.eye(n))]
+    )
+    res = optimize.linprog(
+        C.ravel(),
+        A_eq=A,
+        b_eq=np.concatenate([a, b]),
+        bounds=(0, None),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
     return res.fun
 
 
@@ -292,13 +327,15 @@ def test_optimal_transport_primal_dual_and_lp(m, n):
 def test_pot_issue_229_badly_scaled_costs():
     import ot
 
-    M = np.array([
-        [2.50275352e02, 3.74653218e02, 2.41352736e03, 1.00000000e32, 1.51751540e-03],
-        [2.13082030e02, 3.28812836e02, 2.29487946e03, 1.00000000e32, 1.37109800e-01],
-        [1.97333083e02, 3.09175848e02, 2.24250550e03, 1.00000000e32, 2.46506283e00],
-        [1.00000000e32, 1.00000000e32, 1.00000000e32, 5.26223432e00, 2.50000000e31],
-        [3.84690152e01, 8.09465684e01, 3.33064175e02, 2.50000000e31, 0.00000000e00],
-    ])
+    M = np.array(
+        [
+            [2.50275352e02, 3.74653218e02, 2.41352736e03, 1.00000000e32, 1.51751540e-03],
+            [2.13082030e02, 3.28812836e02, 2.29487946e03, 1.00000000e32, 1.37109800e-01],
+            [1.97333083e02, 3.09175848e02, 2.24250550e03, 1.00000000e32, 2.46506283e00],
+            [1.00000000e32, 1.00000000e32, 1.00000000e32, 5.26223432e00, 2.50000000e31],
+            [3.84690152e01, 8.09465684e01, 3.33064175e02, 2.50000000e31, 0.00000000e00],
+        ]
+    )
     a = np.array([0.125, 0.125, 0.125, 0.125, 0.5])
     assert ot.emd2(a, a, M) == pytest.approx(88.509355108175, rel=1e-9)  # POT's wrong answer
     r = divtools.optimal_transport(a, a, M)
@@ -315,7 +352,8 @@ def test_structured_solvers_agree_with_the_matrix_solver():
     D = np.abs(x[:, None] - y[None, :])
     for p in (1, 2, 3):
         assert divtools.wasserstein(a, b, divtools.LineMetric(x, y), p=p) == pytest.approx(
-            divtools.wasserstein(a, b, D, p=p), rel=1e-12)
+            divtools.wasserstein(a, b, D, p=p), rel=1e-12
+        )
     # a random tree: closed form against the path-length matrix
     n = 30
     parent = np.array([-1] + [int(rng.integers(0, k)) for k in range(1, n)])
@@ -325,8 +363,9 @@ def test_structured_solvers_agree_with_the_matrix_solver():
     for v in range(1, n):
         depth[v] = depth[parent[v]] + length[v]
         anc[v] = anc[parent[v]] + [v]
-    lca_depth = np.array([[depth[max(set(anc[i]) & set(anc[j]), key=lambda z: depth[z])]
-                           for j in range(n)] for i in range(n)])
+    lca_depth = np.array(
+        [[depth[max(set(anc[i]) & set(anc[j]), key=lambda z: depth[z])] for j in range(n)] for i in range(n)]
+    )
     Dt = depth[:, None] + depth[None, :] - 2 * lca_depth
     pa, pb = rng.random(n), rng.random(n)
     pa, pb = pa / pa.sum(), pb / pb.sum()
@@ -367,15 +406,17 @@ def test_jax_gradients_of_the_optimal_value():
     a, b = a / a.sum(), b / b.sum()
     C = rng.random((12, 15))
     r = divtools.optimal_transport(a, b, C)
-    value = lambda a, b, C: divtools.optimal_transport(a, b, C).value  # noqa: E731
+    value = lambda a, b, C: divtools.optimal_transport(a, b, C).value
     ga, gb, gC = jax.jit(jax.grad(value, argnums=(0, 1, 2)))(a, b, C)
     np.testing.assert_allclose(ga, r.f, atol=1e-14)
     np.testing.assert_allclose(gb, r.g, atol=1e-14)
     np.testing.assert_allclose(gC, r.plan, atol=1e-15)
     h = 1e-7
     dC = rng.standard_normal((12, 15))
-    fd = (divtools.optimal_transport(a, b, C + h * dC).value
-          - divtools.optimal_transport(a, b, C - h * dC).value) / (2 * h)
+    fd = (
+        divtools.optimal_transport(a, b, C + h * dC).value
+        - divtools.optimal_transport(a, b, C - h * dC).value
+    ) / (2 * h)
     assert float(jnp.sum(gC * dC)) == pytest.approx(fd, rel=1e-6)
 
 
@@ -412,23 +453,28 @@ def test_sliced_wasserstein():
     assert s > 0
     # the JAX path (jit, float64) gives the same value as the host path
     sj = jax.jit(lambda x, y, w: divtools.sliced_wasserstein(x, y, None, w, key=key))(
-        jnp.asarray(x), jnp.asarray(y), jnp.asarray(w))
+        jnp.asarray(x), jnp.asarray(y), jnp.asarray(w)
+    )
     assert float(sj) == pytest.approx(s, rel=1e-12)
     # a gradient with respect to the samples: moving y's mean towards x's lowers SW
     g = jax.grad(lambda s: divtools.sliced_wasserstein(x, y + s, key=key))(jnp.zeros(2))
     assert np.all(np.isfinite(np.asarray(g)))
-    assert float(divtools.sliced_wasserstein(x, y - 0.1 * g / jnp.linalg.norm(g), key=key)) < \
-        float(divtools.sliced_wasserstein(x, y, key=key))
+    assert float(divtools.sliced_wasserstein(x, y - 0.1 * g / jnp.linalg.norm(g), key=key)) < float(
+        divtools.sliced_wasserstein(x, y, key=key)
+    )
 
 
-@pytest.mark.parametrize("args, match", [
-    (dict(x=np.zeros((3, 2)), y=np.zeros((3, 3))), "x, y"),
-    (dict(x=np.array([[0.0, np.nan]]), y=np.zeros((3, 2))), "x: contains NaN"),
-    (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), y_weights=[1.0, -1.0, 1.0]), "y_weights: has negative"),
-    (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), x_weights=[1.0, 1.0]), "x_weights: shape"),
-    (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), p=0.5), "p: "),
-    (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), n_projections=0), "n_projections"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (dict(x=np.zeros((3, 2)), y=np.zeros((3, 3))), "x, y"),
+        (dict(x=np.array([[0.0, np.nan]]), y=np.zeros((3, 2))), "x: contains NaN"),
+        (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), y_weights=[1.0, -1.0, 1.0]), "y_weights: has negative"),
+        (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), x_weights=[1.0, 1.0]), "x_weights: shape"),
+        (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), p=0.5), "p: "),
+        (dict(x=np.zeros((3, 2)), y=np.zeros((3, 2)), n_projections=0), "n_projections"),
+    ],
+)
 def test_sliced_wasserstein_validation(args, match):
     with pytest.raises(ValueError, match=match):
         divtools.sliced_wasserstein(key=jax.random.key(0), **args)

@@ -399,7 +399,6 @@ def take(names: Sequence[str], values: Sequence[Any], *, xla_above: float = floa
     elif sum(a.size for a in present) > xla_above:
         evaluator = XLA
     else:  # small, concrete, on the CPU: NumPy computes it without compiling
-        converted = tuple(None if a is None else np.asarray(a).astype(compute, copy=False)
-                          for a in arrays)
+        converted = tuple(None if a is None else np.asarray(a).astype(compute, copy=False) for a in arrays)
         return Arrays(converted, NUMPY, True, out)
     return Arrays(tuple(None if a is None else a.astype(compute) for a in arrays), evaluator, True, out)

@@ -119,9 +119,7 @@ def js_series(dtype) -> tuple[float, ...]:
 
     A quarter of ``G(x) = sum_k x**k / ((k + 1)(2k + 1))``, economised as above.
     """
-    coeffs = economize(
-        lambda k: Fraction(1, (k + 1) * (2 * k + 1)), JS_TAU * JS_TAU, _target(dtype)
-    )
+    coeffs = economize(lambda k: Fraction(1, (k + 1) * (2 * k + 1)), JS_TAU * JS_TAU, _target(dtype))
     return tuple(float(c / 4) for c in coeffs)
 
 

@@ -49,10 +49,7 @@ def check_base(base, logarithmic: bool, what: str):
     if base is None:
         return None
     if not logarithmic:
-        raise ValueError(
-            f"base: {what} is not an information divergence and has no unit; "
-            "leave base=None"
-        )
+        raise ValueError(f"base: {what} is not an information divergence and has no unit; leave base=None")
     try:
         b = float(base)
     except (TypeError, ValueError):
@@ -78,11 +75,15 @@ def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis
     """
     if isinstance(row_min, float) or np.ndim(row_min) == 0:
         low, total = float(row_min), float(row_sum)  # one row: plain comparisons
-        if low >= 0.0 and (0.0 < total < math.inf if normalize
-                           else abs(total - 1.0) <= normalization_tolerance(n, dtype)):
+        if low >= 0.0 and (
+            0.0 < total < math.inf if normalize else abs(total - 1.0) <= normalization_tolerance(n, dtype)
+        ):
             return
-    elif np.all(row_min >= 0) and (np.all((row_sum > 0) & (row_sum < math.inf)) if normalize else
-                                   np.all(np.abs(row_sum - 1.0) <= normalization_tolerance(n, dtype))):
+    elif np.all(row_min >= 0) and (
+        np.all((row_sum > 0) & (row_sum < math.inf))
+        if normalize
+        else np.all(np.abs(row_sum - 1.0) <= normalization_tolerance(n, dtype))
+    ):
         return
     row_min = np.asarray(row_min)
     row_sum = np.asarray(row_sum)
@@ -97,9 +98,7 @@ def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis
         raise ValueError(f"{name}: contains inf (or its sum overflows){_where(bad)}")
     bad = row_min < 0
     if bad.any():
-        raise ValueError(
-            f"{name}: has negative entries (minimum {row_min[bad].min():.6g}){_where(bad)}"
-        )
+        raise ValueError(f"{name}: has negative entries (minimum {row_min[bad].min():.6g}){_where(bad)}")
     bad = row_sum == 0
     if bad.any():
         raise ValueError(f"{name}: a distribution has all-zero mass{_where(bad)}")

@@ -85,8 +85,7 @@ def outcomes_last(p: Any, q: Any, axis: int, names: tuple[str, str] = ("p", "q")
         raise ValueError(f"{names[0] if n_p == 0 else names[1]}: is empty along axis {axis}")
     if n_p != n_q:
         raise ValueError(
-            f"{names[0]}, {names[1]}: different numbers of outcomes along axis {axis} "
-            f"({n_p} and {n_q})"
+            f"{names[0]}, {names[1]}: different numbers of outcomes along axis {axis} ({n_p} and {n_q})"
         )
     if p.shape == q.shape:
         return p, q
@@ -94,8 +93,7 @@ def outcomes_last(p: Any, q: Any, axis: int, names: tuple[str, str] = ("p", "q")
         batch = np.broadcast_shapes(p.shape[:-1], q.shape[:-1])
     except ValueError:
         raise ValueError(
-            f"{names[0]}, {names[1]}: batch shapes {p.shape[:-1]} and {q.shape[:-1]} "
-            "do not broadcast"
+            f"{names[0]}, {names[1]}: batch shapes {p.shape[:-1]} and {q.shape[:-1]} do not broadcast"
         ) from None
     shape = (*batch, n_p)
     return xp.broadcast_to(p, shape), xp.broadcast_to(q, shape)
@@ -176,8 +174,15 @@ def _finish(value: Any, sum_q: Any, q_zero: Any, p_zero: Any, gen: Generator, lo
 # NumPy: small concrete input.
 
 
-def _host(p: np.ndarray, q: np.ndarray, gen: Generator, normalize: bool, log_base: float | None,
-          axis: int, names: tuple[str, str]) -> Any:
+def _host(
+    p: np.ndarray,
+    q: np.ndarray,
+    gen: Generator,
+    normalize: bool,
+    log_base: float | None,
+    axis: int,
+    names: tuple[str, str],
+) -> Any:
     """Validate, normalise and sum on the host; nothing is compiled."""
     if p.ndim == 1:
         return _host_pair(p, q, gen, normalize, log_base, axis, names)
@@ -204,8 +209,15 @@ def _fsum(values: list) -> float:
         return math.nan
 
 
-def _host_pair(p: np.ndarray, q: np.ndarray, gen: Generator, normalize: bool, log_base: float | None,
-               axis: int, names: tuple[str, str]) -> Any:
+def _host_pair(
+    p: np.ndarray,
+    q: np.ndarray,
+    gen: Generator,
+    normalize: bool,
+    log_base: float | None,
+    axis: int,
+    names: tuple[str, str],
+) -> Any:
     """One pair: the path of a notebook's or a property test's call, kept to a few
     dozen NumPy operations on the host.
 
@@ -241,7 +253,8 @@ def _host_pair(p: np.ndarray, q: np.ndarray, gen: Generator, normalize: bool, lo
             terms = gen.terms(a, q, d).tolist()
     value = _fsum(terms) / sum_b
     if (gen.infinite_when_q_zero and min_q == 0.0 and ((q == 0) & (p > 0)).any()) or (
-            gen.infinite_when_p_zero and min_p == 0.0 and ((p == 0) & (q > 0)).any()):
+        gen.infinite_when_p_zero and min_p == 0.0 and ((p == 0) & (q > 0)).any()
+    ):
         value = math.inf
     if log_base is not None:
         value = value / log_base
@@ -327,8 +340,16 @@ def _padded(p: Any, q: Any) -> tuple[Any, Any, Any]:
 _SMALL = 2**17
 
 
-def _compiled(A: B.Arrays, p: Any, q: Any, gen: Generator, normalize: bool, log_base: float | None,
-              axis: int, names: tuple[str, str]) -> Any:
+def _compiled(
+    A: B.Arrays,
+    p: Any,
+    q: Any,
+    gen: Generator,
+    normalize: bool,
+    log_base: float | None,
+    axis: int,
+    names: tuple[str, str],
+) -> Any:
     """Validate and sum by compiled XLA passes; the fast route when it is exact."""
     n, batch = p.shape[-1], p.shape[:-1]
     if A.jax_out and p.size <= _SMALL:  # on an accelerator: a few program shapes, not one per size
@@ -350,11 +371,7 @@ def _compiled(A: B.Arrays, p: Any, q: Any, gen: Generator, normalize: bool, log_
     sum_p, sum_q = stats["sum_p"], stats["sum_q"]
     gamma = (-stats["sum_d"] / sum_p).astype(dtype)
     scale_p, scale_q = _power_of_two_scales(sum_p, sum_q)
-    fast = (
-        np.all(scale_p == 1)
-        and np.all(scale_q == 1)
-        and np.all(np.abs(gamma) <= 64 * np.finfo(dtype).eps)
-    )
+    fast = np.all(scale_p == 1) and np.all(scale_q == 1) and np.all(np.abs(gamma) <= 64 * np.finfo(dtype).eps)
     if not fast:
         return rows(B.jax.device_get(A.run(_traced, p, q, gen=gen, log_base=log_base)))
     g = np.zeros(p.shape[0], dtype)
@@ -418,8 +435,9 @@ def _traced(p: Any, q: Any, *, gen: Generator, log_base: float | None) -> Any:
 # The entry points.
 
 
-def take_pmfs(names: tuple[str, ...], values: tuple, *, axis: int = -1,
-              normalize: bool = False) -> tuple[B.Arrays, Any, Any]:
+def take_pmfs(
+    names: tuple[str, ...], values: tuple, *, axis: int = -1, normalize: bool = False
+) -> tuple[B.Arrays, Any, Any]:
     """The array rule for two pmfs (the first two of ``values``) and any further
     arrays, with the pmfs' outcomes moved last, broadcast and (when concrete)
     validated; the caller computes on ``A.evaluator.xp`` and returns ``A.output``.
@@ -434,9 +452,16 @@ def take_pmfs(names: tuple[str, ...], values: tuple, *, axis: int = -1,
     return A, P, Q
 
 
-
-def divergence(p: Any, q: Any, gen: Generator, *, axis: int = -1, log_base: float | None = None,
-               normalize: bool = False, names: tuple[str, str] = ("p", "q")) -> Any:
+def divergence(
+    p: Any,
+    q: Any,
+    gen: Generator,
+    *,
+    axis: int = -1,
+    log_base: float | None = None,
+    normalize: bool = False,
+    names: tuple[str, str] = ("p", "q"),
+) -> Any:
     """``D_f(P || Q)`` between arrays of masses (validated; the array rule)."""
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"axis: expected an integer, got {axis!r}")

@@ -211,7 +211,9 @@ def normal_w1(m1, s1, m2, s2):
     s = xp.abs(s1 - s2)
     pos = s > 0
     s_ok = xp.where(pos, s, 1.0)
-    folded = s_ok * math.sqrt(2 / math.pi) * xp.exp(-0.5 * (d / s_ok) ** 2) + d * B.special(xp).erf(d / (s_ok * _SQRT2))
+    folded = s_ok * math.sqrt(2 / math.pi) * xp.exp(-0.5 * (d / s_ok) ** 2) + d * B.special(xp).erf(
+        d / (s_ok * _SQRT2)
+    )
     return xp.where(pos, folded, xp.abs(d))
 
 
@@ -247,7 +249,7 @@ def laplace_kl(m1, b1, m2, b2):
 
 
 def _swap(fn):
-    return lambda *args: fn(*args[len(args) // 2:], *args[: len(args) // 2])
+    return lambda *args: fn(*args[len(args) // 2 :], *args[: len(args) // 2])
 
 
 def _sum(f, g):
@@ -456,7 +458,7 @@ def _uniform_wp(a1, b1, a2, b2, *, p):
     # same sign: (big^(p+1) - small^(p+1)) / ((p+1)|b|), small = big - |b|, i.e.
     # big^p (1 - r^(p+1)) / ((p+1)(1 - r)) with 1 - r = |b|/big: no cancellation
     ratio = -xp.expm1((p + 1.0) * log1p(-xp.minimum(nb_ok / big_ok, 1.0))) * big_ok / nb_ok
-    same_val = big ** p * xp.where(moving, ratio, p + 1.0) / (p + 1.0)
+    same_val = big**p * xp.where(moving, ratio, p + 1.0) / (p + 1.0)
     b_ok = nb_ok
     kinked = (xp.abs(a) ** (p + 1.0) + xp.abs(end) ** (p + 1.0)) / ((p + 1.0) * b_ok)
     wpp = xp.where(same, same_val, kinked)

@@ -257,8 +257,11 @@ def _integrand(gen: Generator, lp: np.ndarray, lq: np.ndarray) -> tuple[np.ndarr
         p_zero = np.where(q > 0, np.inf, 0.0) if math.isinf(at_zero) else q * at_zero
         value = np.where(zq, np.where(zp, 0.0, q_zero), np.where(zp, p_zero, value))
         ga, gb = pmf.partials(gen, a, b)
-        cond = 4.0 * np.finfo(np.float64).eps * (np.abs(lp0) * scale * a * np.abs(ga)
-                                                 + np.abs(lq0) * scale * b * np.abs(gb))
+        cond = (
+            4.0
+            * np.finfo(np.float64).eps
+            * (np.abs(lp0) * scale * a * np.abs(ga) + np.abs(lq0) * scale * b * np.abs(gb))
+        )
         finite = np.isfinite(lp) & np.isfinite(lq) & np.isfinite(cond)
         return value, np.where(finite, cond, 0.0)
 
@@ -323,15 +326,17 @@ def _quantiles(d) -> np.ndarray:
     with np.errstate(all="ignore"):
         ndtr = B.scipy_special.ndtr
         left = np.asarray(d.ppf(ndtr(_Z[_Z <= 0])), dtype=np.float64)
-        right = np.asarray(d.isf(ndtr(-_Z[_Z > 0])) if hasattr(d, "isf")
-                           else d.ppf(ndtr(_Z[_Z > 0])), dtype=np.float64)
+        right = np.asarray(
+            d.isf(ndtr(-_Z[_Z > 0])) if hasattr(d, "isf") else d.ppf(ndtr(_Z[_Z > 0])), dtype=np.float64
+        )
     out = np.concatenate([left, right])
     # beyond z = 8 only for light tails: keep far points within 10x the distance
     # of the z = 8 quantiles from the median (heavy tails would reach 1e300)
     z = np.concatenate([_Z[_Z <= 0], _Z[_Z > 0]])
     med = out[z == 0.0][0] if np.isfinite(out[z == 0.0][0]) else 0.0
-    reach = np.nanmax(np.abs(out[np.abs(z) == 8.0] - med)) if np.isfinite(
-        out[np.abs(z) == 8.0]).any() else np.inf
+    reach = (
+        np.nanmax(np.abs(out[np.abs(z) == 8.0] - med)) if np.isfinite(out[np.abs(z) == 8.0]).any() else np.inf
+    )
     keep = np.isfinite(out) & ((np.abs(z) <= 8.0) | (np.abs(out - med) <= 10.0 * reach))
     return out[keep]
 
@@ -384,8 +389,7 @@ def _shell_diverges(pair: _Pair, xs: np.ndarray, widths: np.ndarray) -> bool:
     # a log density of -inf inside its support is an overflow of the formula (far
     # tails), not a zero density: such shells carry no information
     (a1, b1), (a2, b2) = pair.supports
-    spurious = (((xs >= a1) & (xs <= b1) & (lp == -np.inf))
-                | ((xs >= a2) & (xs <= b2) & (lq == -np.inf)))
+    spurious = ((xs >= a1) & (xs <= b1) & (lp == -np.inf)) | ((xs >= a2) & (xs <= b2) & (lq == -np.inf))
     keep = ~(np.isnan(lp) | np.isnan(lq) | spurious)
     lp, lq, widths = lp[keep], lq[keep], widths[keep]
     if lp.size < 8:
@@ -400,7 +404,7 @@ def _shell_diverges(pair: _Pair, xs: np.ndarray, widths: np.ndarray) -> bool:
     t = t[: positive[-1] + 1]
     if t.size < 8:
         return False
-    tail = t[-max(8, t.size // 3):]
+    tail = t[-max(8, t.size // 3) :]
     if not np.all(tail > 0):
         return False
     return bool(tail[-1] >= 0.7 * tail[0] and np.all(tail[1:] >= 0.5 * tail[:-1]))

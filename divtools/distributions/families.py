@@ -215,8 +215,9 @@ def is_distribution(x: Any) -> bool:
         return True
     if isinstance(x, (np.ndarray, np.generic, list, tuple, float, int)) or is_jax(x):
         return False
-    return (hasattr(x, "pdf") or hasattr(x, "logpdf") or hasattr(x, "pmf") or hasattr(x, "ppf")) \
-        and hasattr(x, "cdf")
+    return (hasattr(x, "pdf") or hasattr(x, "logpdf") or hasattr(x, "pmf") or hasattr(x, "ppf")) and hasattr(
+        x, "cdf"
+    )
 
 
 def _scipy_parameters(frozen):
@@ -289,10 +290,14 @@ def check_parameters(name: str, d: Distribution) -> None:
         raise ValueError(f"{name}: the Bernoulli parameter must lie in [0, 1]")
     if isinstance(d, Categorical):
         p = vals["probs"]
-        if p.ndim == 0 or np.any(p < 0) or np.any(np.abs(p.sum(-1) - 1) > 64 * np.finfo(float).eps
-                                                   * np.sqrt(p.shape[-1])):
-            raise ValueError(f"{name}: Categorical probs must be non-negative and sum to 1 "
-                             "along the last axis")
+        if (
+            p.ndim == 0
+            or np.any(p < 0)
+            or np.any(np.abs(p.sum(-1) - 1) > 64 * np.finfo(float).eps * np.sqrt(p.shape[-1]))
+        ):
+            raise ValueError(
+                f"{name}: Categorical probs must be non-negative and sum to 1 along the last axis"
+            )
 
 
 def is_discrete(d: Any) -> bool:

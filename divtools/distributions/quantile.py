@@ -80,8 +80,9 @@ def wasserstein_quantile(dist_u, dist_v, p: float) -> QuadResult:
             return QuadResult(math.inf, 0.0, "quantile sup")
         k = int(np.argmax(a))
         lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
-        res = optimize.minimize_scalar(lambda z: -abs(h(z)), bounds=(lo, hi), method="bounded",
-                                       options={"xatol": 1e-12})
+        res = optimize.minimize_scalar(
+            lambda z: -abs(h(z)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-12}
+        )
         return QuadResult(max(float(a[k]), -res.fun), 0.0, "quantile sup")
     cuts = {z_lo, 0.0, z_hi}
     sign = np.sign(hv)
@@ -131,12 +132,15 @@ def wasserstein(P: Any, Q: Any, p: float) -> Any:
     disc = [is_discrete(d) for d in (P_obj, Q_obj)]
     if any(disc):
         if not all(disc):
-            raise ValueError("u_values, v_values: give two discrete or two continuous "
-                             "distributions (use samples or pmf arrays to mix them)")
+            raise ValueError(
+                "u_values, v_values: give two discrete or two continuous "
+                "distributions (use samples or pmf arrays to mix them)"
+            )
         (a1, b1), (a2, b2) = support_range(P_obj), support_range(Q_obj)
         k = np.arange(min(a1, a2), max(b1, b2) + 1, dtype=np.float64)
-        return line.wasserstein_1d(k, k, np.asarray(P_obj.pmf(k), np.float64),
-                                   np.asarray(Q_obj.pmf(k), np.float64), p=p)
+        return line.wasserstein_1d(
+            k, k, np.asarray(P_obj.pmf(k), np.float64), np.asarray(Q_obj.pmf(k), np.float64), p=p
+        )
     return wasserstein_quantile(P_obj, Q_obj, p)
 
 

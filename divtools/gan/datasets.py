@@ -64,8 +64,11 @@ class Mixture(NamedTuple):
         """The log-density at points ``x`` of shape ``(n, d)`` (NumPy, float64)."""
         x = np.asarray(x, dtype=np.float64).reshape(-1, self.dim)
         d2 = np.sum((x[:, None, :] - self.means[None]) ** 2, axis=-1)
-        log_comp = (np.log(self.weights)[None] - d2 / (2 * self.std**2)
-                    - self.dim * (math.log(self.std) + 0.5 * math.log(2 * math.pi)))
+        log_comp = (
+            np.log(self.weights)[None]
+            - d2 / (2 * self.std**2)
+            - self.dim * (math.log(self.std) + 0.5 * math.log(2 * math.pi))
+        )
         m = np.max(log_comp, axis=1, keepdims=True)
         return (m + np.log(np.sum(np.exp(log_comp - m), axis=1, keepdims=True)))[:, 0]
 

@@ -24,7 +24,8 @@ algorithm, synchronous and asynchronous versions); Gidel et al. (2019),
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -49,8 +50,15 @@ def bilinear_invariant(x, y, step_size: float):
     return jnp.sum(x * x) + jnp.sum(y * y) - step_size * jnp.sum(x * y)
 
 
-def gda(f: Callable = bilinear, x0=1.0, y0=1.0, *, step_size: float = 0.1, steps: int = 100,
-        updates: str = "simultaneous") -> Trajectory:
+def gda(
+    f: Callable = bilinear,
+    x0=1.0,
+    y0=1.0,
+    *,
+    step_size: float = 0.1,
+    steps: int = 100,
+    updates: str = "simultaneous",
+) -> Trajectory:
     """Run gradient descent-ascent on ``min_x max_y f(x, y)``.
 
     Args:

@@ -35,7 +35,8 @@ settings); seed 000 (the minimax game and gradient descent-ascent).
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -88,8 +89,11 @@ def _fgan(g):
 
 
 def _fgan_names():
-    return tuple(name for name, g in generators.GENERATORS.items()
-                 if g.activation is not None and g.conjugate is not None)
+    return tuple(
+        name
+        for name, g in generators.GENERATORS.items()
+        if g.activation is not None and g.conjugate is not None
+    )
 
 
 LOSSES = ("minimax", "nonsaturating", "wgan", "wgan-gp", "wgan-lp", *_fgan_names())
@@ -101,11 +105,23 @@ def loss(name: str) -> Loss:
     if name in ("minimax", "nonsaturating"):
         return Loss(name, ob.classifier(), _minimax if name == "minimax" else _nonsaturating, _adam_dcgan)
     if name == "wgan":
-        return Loss(name, ob.wasserstein("clip"), _wasserstein,
-                    lambda lr: optax.rmsprop(5e-5 if lr is None else lr), 64, 5)
+        return Loss(
+            name,
+            ob.wasserstein("clip"),
+            _wasserstein,
+            lambda lr: optax.rmsprop(5e-5 if lr is None else lr),
+            64,
+            5,
+        )
     if name in ("wgan-gp", "wgan-lp"):
-        return Loss(name, ob.wasserstein(name[-2:]), _wasserstein,
-                    lambda lr: optax.adam(1e-4 if lr is None else lr, b1=0.0, b2=0.9), 64, 5)
+        return Loss(
+            name,
+            ob.wasserstein(name[-2:]),
+            _wasserstein,
+            lambda lr: optax.adam(1e-4 if lr is None else lr, b1=0.0, b2=0.9),
+            64,
+            5,
+        )
     if name in generators.GENERATORS:
         g = generators.get(name)
         if g.activation is None or g.conjugate is None:

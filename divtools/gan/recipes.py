@@ -80,8 +80,7 @@ def train_one_d(loss: str, *, key, **overrides):
     return train(ONE_D_TARGET, loss=loss, key=key, init=Generator.affine(1.0, 0.0), **s)
 
 
-RING = dict(generator_hidden=(128, 128), critic_hidden=(128, 128), latent_dim=2, batch_size=64,
-            steps=4000)
+RING = dict(generator_hidden=(128, 128), critic_hidden=(128, 128), latent_dim=2, batch_size=64, steps=4000)
 """Settings for the ring of 8 (each loss's default optimiser; see :data:`RING_OVERRIDES`)."""
 
 RING_OVERRIDES = {"wgan-gp": dict(penalty=0.1, peak_learning_rate=1e-3)}

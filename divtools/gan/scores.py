@@ -76,8 +76,9 @@ class ModeCoverage(NamedTuple):
     counts: np.ndarray
 
 
-def mode_coverage(samples, means, std: float, *, threshold: float = 3.0,
-                  min_share: float = 0.008) -> ModeCoverage:
+def mode_coverage(
+    samples, means, std: float, *, threshold: float = 3.0, min_share: float = 0.008
+) -> ModeCoverage:
     """Modes covered and the share of high-quality samples (VEEGAN's and PacGAN's metrics).
 
     Args:
@@ -138,5 +139,6 @@ def binned_divergences(data, generated, *, bins: int = 50, range=None) -> Binned
     hy, _ = np.histogramdd(y, bins=bins, range=range)
     p, q = hx.ravel() / hx.sum(), hy.ravel() / hy.sum()
     js, kl = GENERATORS["js"], GENERATORS["kl"]
-    return BinnedDivergences(float(pmf.divergence(p, q, js)), float(pmf.divergence(p, q, kl)),
-                             float(pmf.divergence(q, p, kl)))
+    return BinnedDivergences(
+        float(pmf.divergence(p, q, js)), float(pmf.divergence(p, q, kl)), float(pmf.divergence(q, p, kl))
+    )

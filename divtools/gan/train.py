@@ -39,8 +39,9 @@ from divtools.variational.estimate import Critic, check_samples, estimate
 __all__ = ["GANResult", "Generator", "History", "fit_discriminator", "train"]
 
 
-@functools.partial(jax.tree_util.register_dataclass, data_fields=["layers"],
-                   meta_fields=["latent_dim", "prior"])
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=["layers"], meta_fields=["latent_dim", "prior"]
+)
 @dataclasses.dataclass(frozen=True)
 class Generator:
     """A generator ``G: key, n -> samples (n, d)``: the ReLU network ``layers`` applied
@@ -118,9 +119,13 @@ class GANResult(NamedTuple):
         """The ``i``-th run of a vmapped :func:`train` (a batch of keys)."""
         take = lambda tree: jax.tree_util.tree_map(lambda a: a[i], tree)
         h = self.history
-        return GANResult(take(self.generator), Critic(take(self.critic.network), self.critic.output),
-                         History(h.critic_value[i], h.generator_loss[i], h.steps, h.distance[i]),
-                         take(self.checkpoints), self.loss)
+        return GANResult(
+            take(self.generator),
+            Critic(take(self.critic.network), self.critic.output),
+            History(h.critic_value[i], h.generator_loss[i], h.steps, h.distance[i]),
+            take(self.checkpoints),
+            self.loss,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,8 +186,9 @@ class GANConfig:
 def _static_data(data):
     """``data`` as part of a :class:`GANConfig`: a Mixture by its contents (its arrays cannot be hashed)."""
     if hasattr(data, "means"):
-        return loop.Static(data, ("mixture", data.means.tobytes(), data.means.shape, data.std,
-                                  data.weights.tobytes()))
+        return loop.Static(
+            data, ("mixture", data.means.tobytes(), data.means.shape, data.std, data.weights.tobytes())
+        )
     return loop.static(data)
 
 
@@ -197,13 +203,30 @@ def _as_array(data):
     return x
 
 
-def train(data, *, loss: str = "nonsaturating", key, updates: str = "alternating",
-          n_critic: int | None = None, steps: int = 2000, batch_size: int | None = None,
-          latent_dim: int | None = None, prior: str = "normal", generator_hidden=(128, 128),
-          critic_hidden=(128, 128), learning_rate: float | None = None,
-          critic_learning_rate: float | None = None, generator_optimizer=None, critic_optimizer=None,
-          clip: float = 0.01, penalty: float = 10.0, eval_every: int | None = None,
-          eval_size: int = 2000, dtype=None, init: Generator | None = None) -> GANResult:
+def train(
+    data,
+    *,
+    loss: str = "nonsaturating",
+    key,
+    updates: str = "alternating",
+    n_critic: int | None = None,
+    steps: int = 2000,
+    batch_size: int | None = None,
+    latent_dim: int | None = None,
+    prior: str = "normal",
+    generator_hidden=(128, 128),
+    critic_hidden=(128, 128),
+    learning_rate: float | None = None,
+    critic_learning_rate: float | None = None,
+    generator_optimizer=None,
+    critic_optimizer=None,
+    clip: float = 0.01,
+    penalty: float = 10.0,
+    eval_every: int | None = None,
+    eval_size: int = 2000,
+    dtype=None,
+    init: Generator | None = None,
+) -> GANResult:
     """Train a GAN on ``data`` by gradient descent-ascent.
 
     Args:
@@ -259,8 +282,13 @@ def train(data, *, loss: str = "nonsaturating", key, updates: str = "alternating
     n_critic = spec.n_critic if n_critic is None else n_critic
     batch_size = spec.batch_size if batch_size is None else batch_size
     eval_every = max(1, steps // 20) if eval_every is None else eval_every
-    for name, v in (("n_critic", n_critic), ("steps", steps), ("batch_size", batch_size),
-                    ("eval_every", eval_every), ("eval_size", eval_size)):
+    for name, v in (
+        ("n_critic", n_critic),
+        ("steps", steps),
+        ("batch_size", batch_size),
+        ("eval_every", eval_every),
+        ("eval_size", eval_size),
+    ):
         if not (isinstance(v, (int, np.integer)) and v >= 1):
             raise ValueError(f"{name}: expected a positive integer, got {v!r}")
     if steps % eval_every:
@@ -276,15 +304,60 @@ def train(data, *, loss: str = "nonsaturating", key, updates: str = "alternating
         raise ValueError(f"dtype: expected a float type, got {dtype}")
     ctx = jax.enable_x64(True) if dtype == np.float64 else jax.enable_x64(jax.config.jax_enable_x64)
     with ctx:
-        return _train(data, spec, key, updates, n_critic, steps, batch_size, latent_dim, prior,
-                      tuple(generator_hidden), tuple(critic_hidden), learning_rate, critic_learning_rate,
-                      generator_optimizer, critic_optimizer, clip, penalty, eval_every, eval_size, dtype,
-                      is_dataset, is_sampler, array, init)
+        return _train(
+            data,
+            spec,
+            key,
+            updates,
+            n_critic,
+            steps,
+            batch_size,
+            latent_dim,
+            prior,
+            tuple(generator_hidden),
+            tuple(critic_hidden),
+            learning_rate,
+            critic_learning_rate,
+            generator_optimizer,
+            critic_optimizer,
+            clip,
+            penalty,
+            eval_every,
+            eval_size,
+            dtype,
+            is_dataset,
+            is_sampler,
+            array,
+            init,
+        )
 
 
-def _train(data, spec, key, updates, n_critic, steps, batch_size, latent_dim, prior, g_hidden,
-           c_hidden, lr, c_lr, g_opt, c_opt, clip, penalty, eval_every, eval_size, dtype,
-           is_dataset, is_sampler, array, init):
+def _train(
+    data,
+    spec,
+    key,
+    updates,
+    n_critic,
+    steps,
+    batch_size,
+    latent_dim,
+    prior,
+    g_hidden,
+    c_hidden,
+    lr,
+    c_lr,
+    g_opt,
+    c_opt,
+    clip,
+    penalty,
+    eval_every,
+    eval_size,
+    dtype,
+    is_dataset,
+    is_sampler,
+    array,
+    init,
+):
     key, batched = loop.key_batch(key)
     if array is not None:
         array = jnp.asarray(array, dtype)
@@ -297,10 +370,29 @@ def _train(data, spec, key, updates, n_critic, steps, batch_size, latent_dim, pr
         init = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), init)
         g_hidden = tuple(W.shape[1] for W, _ in init.layers[:-1])
     latent_dim = d if latent_dim is None else latent_dim
-    config = GANConfig(spec.name, updates, n_critic, steps, batch_size, latent_dim, prior, d, g_hidden,
-                       c_hidden, lr, c_lr, loop.static(g_opt), loop.static(c_opt), clip, penalty, eval_every,
-                       dtype.name, None if array is not None else _static_data(data), is_dataset,
-                       bool(batched))
+    config = GANConfig(
+        spec.name,
+        updates,
+        n_critic,
+        steps,
+        batch_size,
+        latent_dim,
+        prior,
+        d,
+        g_hidden,
+        c_hidden,
+        lr,
+        c_lr,
+        loop.static(g_opt),
+        loop.static(c_opt),
+        clip,
+        penalty,
+        eval_every,
+        dtype.name,
+        None if array is not None else _static_data(data),
+        is_dataset,
+        bool(batched),
+    )
     generator, critic, values, g_losses, checkpoints = _loop(config, key, array, init)
 
     # distances to the data, by the exact core on the host (NumPy's sort)
@@ -312,8 +404,9 @@ def _train(data, spec, key, updates, n_critic, steps, batch_size, latent_dim, pr
         reference = np.asarray(_draw(data, is_dataset, k_eval, eval_size, dtype))
     fake = np.asarray(_sample_checkpoints(checkpoints, eval_size, batched))
     flat = fake.reshape(-1, eval_size, d)
-    dist = np.array([scores.sample_distance(f, reference) if np.isfinite(f).all() else np.nan
-                     for f in flat]).reshape(fake.shape[:-2])  # nan: the generator diverged
+    dist = np.array(
+        [scores.sample_distance(f, reference) if np.isfinite(f).all() else np.nan for f in flat]
+    ).reshape(fake.shape[:-2])  # nan: the generator diverged
     history = History(values, g_losses, np.arange(0, steps + 1, eval_every), dist)
     return GANResult(generator, Critic(critic, spec.objective.critic_output), history, checkpoints, spec.name)
 
@@ -350,8 +443,13 @@ def _one(config: GANConfig, key, array, init):
     dtype = np.dtype(config.dtype)
     latent_dim, d = config.latent_dim, config.dim
     k_g, k_c, k_train = jax.random.split(key, 3)
-    gen = init if init is not None else Generator(
-        cr.init_layers(k_g, (latent_dim, *config.generator_hidden, d), dtype), latent_dim, config.prior)
+    gen = (
+        init
+        if init is not None
+        else Generator(
+            cr.init_layers(k_g, (latent_dim, *config.generator_hidden, d), dtype), latent_dim, config.prior
+        )
+    )
     critic = cr.init_mlp(k_c, d, config.critic_hidden, dtype)
 
     def real(k):
@@ -363,8 +461,9 @@ def _one(config: GANConfig, key, array, init):
         value, _ = obj.bound(c(x_real), c(x_fake), ())
         total = -value
         if obj.lipschitz in ("gp", "lp"):
-            total = total + cr.gradient_penalty(c, x_real, x_fake, k, config.penalty,
-                                                one_sided=obj.lipschitz == "lp")
+            total = total + cr.gradient_penalty(
+                c, x_real, x_fake, k, config.penalty, one_sided=obj.lipschitz == "lp"
+            )
         return total, value
 
     def generator_loss(g, c, z):
@@ -401,7 +500,8 @@ def _one(config: GANConfig, key, array, init):
         kr, kz, kp = jax.random.split(k_last, 3)
         z = g.latent(kz, batch_size)
         c_grads, value = jax.grad(critic_loss, has_aux=True)(
-            c, real(kr), jax.lax.stop_gradient(g.transform(z)), kp)
+            c, real(kr), jax.lax.stop_gradient(g.transform(z)), kp
+        )
         g_loss, g_grads = jax.value_and_grad(generator_loss)(g, c, z)
         c_upd, cs = c_opt.update(c_grads, cs, c)
         g_upd, gs = g_opt.update(g_grads, gs, g)
@@ -414,14 +514,24 @@ def _one(config: GANConfig, key, array, init):
 
     init = (gen, critic, g_opt.init(gen), c_opt.init(critic))
     (gen, critic, _, _), (values, g_losses, ckpts) = jax.lax.scan(
-        chunk, init, jax.random.split(k_train, config.steps // config.eval_every))
+        chunk, init, jax.random.split(k_train, config.steps // config.eval_every)
+    )
     checkpoints = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init[0], ckpts)
     return gen, critic, values.reshape(-1), g_losses.reshape(-1), checkpoints
 
 
-def fit_discriminator(data, generator, *, key, loss: str = "minimax", steps: int = 2000,
-                      batch_size: int = 512, hidden=(64, 64), learning_rate: float | None = None,
-                      dtype=None):
+def fit_discriminator(
+    data,
+    generator,
+    *,
+    key,
+    loss: str = "minimax",
+    steps: int = 2000,
+    batch_size: int = 512,
+    hidden=(64, 64),
+    learning_rate: float | None = None,
+    dtype=None,
+):
     """Train the critic of ``loss`` alone against a fixed ``generator``: the inner
     maximisation of the GAN game. For ``minimax`` and ``nonsaturating``, the
     result's ``critic(x)`` is ``D(x)``, which approaches
@@ -450,8 +560,18 @@ def fit_discriminator(data, generator, *, key, loss: str = "minimax", steps: int
         data = functools.partial(_dataset_batch, data, batch_size)
     if isinstance(generator, Generator):
         generator = functools.partial(_generator_batch, generator, batch_size)
-    return estimate(divergence, data, generator, key=key, objective=objective, hidden=hidden,
-                    learning_rate=learning_rate, batch_size=batch_size, steps=steps, dtype=dtype)
+    return estimate(
+        divergence,
+        data,
+        generator,
+        key=key,
+        objective=objective,
+        hidden=hidden,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        steps=steps,
+        dtype=dtype,
+    )
 
 
 def _dataset_batch(dataset, n, key):

@@ -87,8 +87,12 @@ def _maximise_concave(h, lo: float, hi: float) -> float:
     if 0 < k < len(grid) - 1:
         a, b = float(grid[k - 1]), float(grid[k + 1])
         with np.errstate(all="ignore"):
-            res = optimize.minimize_scalar(lambda x: -h(x), bounds=(a, b), method="bounded",
-                                           options={"xatol": 1e-13 * max(1.0, abs(grid[k]))})
+            res = optimize.minimize_scalar(
+                lambda x: -h(x),
+                bounds=(a, b),
+                method="bounded",
+                options={"xatol": 1e-13 * max(1.0, abs(grid[k]))},
+            )
         if np.isfinite(res.fun):
             best = max(best, -float(res.fun))
     return float(best)
@@ -144,8 +148,9 @@ def biconjugate(f: Any, t: ArrayLike) -> Any:
     fs = lambda y: float(gen.conjugate(np.float64(y)))
     for idx in np.ndindex(t.shape):
         tt = float(t[idx])
-        out[idx] = _maximise_concave(lambda y: tt * y - fs(y) if dom.contains(y) else -math.inf,
-                                     dom.low, dom.high)
+        out[idx] = _maximise_concave(
+            lambda y: tt * y - fs(y) if dom.contains(y) else -math.inf, dom.low, dom.high
+        )
     return float(out[()]) if out.ndim == 0 else out
 
 

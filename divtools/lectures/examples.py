@@ -103,8 +103,9 @@ class GaussianFit(NamedTuple):
     history: np.ndarray
 
 
-def mixture_grid(means: ArrayLike = ((-2.0, 0.0), (2.0, 0.0)), scale: float = 0.6, *, half_width: float = 6.0,
-                 k: int = 96) -> MixtureGrid:
+def mixture_grid(
+    means: ArrayLike = ((-2.0, 0.0), (2.0, 0.0)), scale: float = 0.6, *, half_width: float = 6.0, k: int = 96
+) -> MixtureGrid:
     """An equal-weight mixture of ``N(mean_i, scale^2 I)`` on a ``k x k`` grid over
     ``[-half_width, half_width]^2``."""
     means = np.asarray(means, dtype=np.float64)
@@ -125,8 +126,15 @@ def gaussian_on_grid(axis: Any, mean: Any, log_scale: Any) -> Any:
     return w / w.sum()
 
 
-def fit_isotropic_gaussian(grid: MixtureGrid, divergence: str, *, init: tuple = ((0.5, 0.5), 1.0),
-                           steps: int = 1500, lr: float = 0.05, mmd_bandwidth: float = 1.0) -> GaussianFit:
+def fit_isotropic_gaussian(
+    grid: MixtureGrid,
+    divergence: str,
+    *,
+    init: tuple = ((0.5, 0.5), 1.0),
+    steps: int = 1500,
+    lr: float = 0.05,
+    mmd_bandwidth: float = 1.0,
+) -> GaussianFit:
     """Fit ``N(mean, scale^2 I)`` (its masses on the grid) to ``grid.target`` by Adam
     on ``(mean, log scale)``, with gradients through divtools' exact divergences.
 

@@ -181,8 +181,7 @@ def cross_entropy_loss(eta: ArrayLike, p: ArrayLike, q: ArrayLike, *, prior: flo
     pi = _prior(prior)
     A, p, q, eta = _inputs(p, q, eta)
     xp = A.evaluator.xp
-    value = -(pi * xp.sum(_xlogy(p, eta), axis=-1)
-              + (1.0 - pi) * xp.sum(_xlogy(q, 1.0 - eta), axis=-1))
+    value = -(pi * xp.sum(_xlogy(p, eta), axis=-1) + (1.0 - pi) * xp.sum(_xlogy(q, 1.0 - eta), axis=-1))
     return A.output(value)
 
 
@@ -269,7 +268,9 @@ def cross_entropy_decomposition(y: ArrayLike, y_hat: ArrayLike) -> CrossEntropyP
 
 def _gan_labels(real_label):
     if real_label not in (0, 1):
-        raise ValueError(f"real_label: 1 (real labelled 1, D* = p_data/(p_data + p_g)) or 0, got {real_label!r}")
+        raise ValueError(
+            f"real_label: 1 (real labelled 1, D* = p_data/(p_data + p_g)) or 0, got {real_label!r}"
+        )
     return real_label
 
 
@@ -348,32 +349,44 @@ def _solve(objective_of, p, q, steps, lr, key):
         return GameSolution(np.asarray(eta), float(value), steps)
 
 
-def solve_zero_one(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1,
-                   key: Any = None) -> GameSolution:
+def solve_zero_one(
+    p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key: Any = None
+) -> GameSolution:
     """Minimise the 0-1 error numerically; ``value`` is the error reached (compare
     :func:`bayes_error`)."""
     pi = _prior(prior)
-    sol = _solve(lambda P, Q: lambda e: -(pi * jnp.sum(P * (1 - e)) + (1 - pi) * jnp.sum(Q * e)),
-                 p, q, steps, lr, key)
+    sol = _solve(
+        lambda P, Q: lambda e: -(pi * jnp.sum(P * (1 - e)) + (1 - pi) * jnp.sum(Q * e)), p, q, steps, lr, key
+    )
     return sol._replace(value=-sol.value)
 
 
-def solve_cross_entropy(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1,
-                        key: Any = None) -> GameSolution:
+def solve_cross_entropy(
+    p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key: Any = None
+) -> GameSolution:
     """Minimise the log loss numerically; ``value`` is the loss reached (compare
     :func:`cross_entropy_value`)."""
     pi = _prior(prior)
 
     def objective(P, Q):
-        return lambda e: (pi * jnp.sum(jax.scipy.special.xlogy(P, e))
-                          + (1 - pi) * jnp.sum(jax.scipy.special.xlogy(Q, 1 - e)))
+        return lambda e: (
+            pi * jnp.sum(jax.scipy.special.xlogy(P, e))
+            + (1 - pi) * jnp.sum(jax.scipy.special.xlogy(Q, 1 - e))
+        )
 
     sol = _solve(objective, p, q, steps, lr, key)
     return sol._replace(value=-sol.value)
 
 
-def solve_gan(p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1, steps: int = 3000, lr: float = 0.1,
-              key: Any = None) -> GameSolution:
+def solve_gan(
+    p_data: ArrayLike,
+    p_g: ArrayLike,
+    *,
+    real_label: int = 1,
+    steps: int = 3000,
+    lr: float = 0.1,
+    key: Any = None,
+) -> GameSolution:
     """Maximise ``V(D)`` numerically over ``D in [0, 1]^n`` (compare
     :func:`gan_optimal_value` and :func:`gan_optimal_discriminator`)."""
     _gan_labels(real_label)
@@ -381,9 +394,10 @@ def solve_gan(p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1, steps: 
     def objective(P, Q):
         def v(d):
             d_real = d if real_label == 1 else 1 - d
-            return jnp.sum(jax.scipy.special.xlogy(P, d_real)) + jnp.sum(jax.scipy.special.xlogy(Q, 1 - d_real))
+            return jnp.sum(jax.scipy.special.xlogy(P, d_real)) + jnp.sum(
+                jax.scipy.special.xlogy(Q, 1 - d_real)
+            )
 
         return v
 
     return _solve(objective, p_data, p_g, steps, lr, key)
-

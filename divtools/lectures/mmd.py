@@ -37,7 +37,7 @@ def gaussian_kernel(a: ArrayLike, b: ArrayLike, bandwidth: float = 1.0) -> Any:
     """The Gram matrix ``exp(-|a_i - b_j|^2 / (2 bandwidth^2))`` of ``a (n, d)`` and ``b (m, d)``."""
     xp = B.namespace(a, b)
     a, b = xp.atleast_2d(xp.asarray(a)), xp.atleast_2d(xp.asarray(b))
-    d2 = (xp.sum(a * a, -1)[:, None] + xp.sum(b * b, -1)[None, :] - 2.0 * a @ b.T)
+    d2 = xp.sum(a * a, -1)[:, None] + xp.sum(b * b, -1)[None, :] - 2.0 * a @ b.T
     return xp.exp(-xp.maximum(d2, 0.0) / (2.0 * bandwidth**2))
 
 

@@ -112,8 +112,9 @@ def _masses(name: str, x, normalize: bool) -> np.ndarray:
 def _cost(cost, m: int, n: int) -> np.ndarray:
     C = np.asarray(cost, dtype=np.float64)
     if C.shape != (m, n):
-        raise ValueError(f"cost: expected shape ({m}, {n}) for a of size {m} and b of size {n}, "
-                         f"got {C.shape}")
+        raise ValueError(
+            f"cost: expected shape ({m}, {n}) for a of size {m} and b of size {n}, got {C.shape}"
+        )
     if not np.isfinite(C).all():
         raise ValueError("cost: contains NaN or inf")
     return C
@@ -165,8 +166,11 @@ def _support_potentials(C, rows, cols):
         reduced = C - np.nan_to_num(f)[:, None] - np.nan_to_num(g)[None, :]
         ok = (rk[:, None] >= 0) & (ck[None, :] >= 0)
         w = np.full((comps.size, comps.size), np.inf)
-        np.minimum.at(w, (np.broadcast_to(rk[:, None], C.shape)[ok],
-                          np.broadcast_to(ck[None, :], C.shape)[ok]), reduced[ok])
+        np.minimum.at(
+            w,
+            (np.broadcast_to(rk[:, None], C.shape)[ok], np.broadcast_to(ck[None, :], C.shape)[ok]),
+            reduced[ok],
+        )
         shift = np.zeros(comps.size)
         for _ in range(comps.size):  # Bellman-Ford from a virtual source at distance 0
             relaxed = np.minimum(shift, (shift[None, :] + w).min(axis=1))
@@ -187,8 +191,9 @@ def _support_potentials(C, rows, cols):
 
 def _certified(C, a, b, plan, rows, cols, f, g, tol):
     """Primal feasibility, dual feasibility and complementary slackness, to ``tol``."""
-    if not (np.allclose(plan.sum(1), a, rtol=0, atol=1e-12)
-            and np.allclose(plan.sum(0), b, rtol=0, atol=1e-12)):
+    if not (
+        np.allclose(plan.sum(1), a, rtol=0, atol=1e-12) and np.allclose(plan.sum(0), b, rtol=0, atol=1e-12)
+    ):
         return False
     on_support = C[rows, cols] - f[rows] - g[cols]
     return bool(_reduced_min(C, f, g) >= -tol and np.all(np.abs(on_support) <= tol))
@@ -221,8 +226,13 @@ def _highs(a, b, C):
     m, n = C.shape
     rows = sparse.kron(sparse.eye(m), np.ones((1, n)))
     cols = sparse.kron(np.ones((1, m)), sparse.eye(n))
-    res = optimize.linprog(C.ravel(), A_eq=sparse.vstack([rows, cols]).tocsr(),
-                           b_eq=np.concatenate([a, b]), bounds=(0, None), method="highs")
+    res = optimize.linprog(
+        C.ravel(),
+        A_eq=sparse.vstack([rows, cols]).tocsr(),
+        b_eq=np.concatenate([a, b]),
+        bounds=(0, None),
+        method="highs",
+    )
     if res.status != 0:
         raise RuntimeError(f"optimal_transport: HiGHS failed ({res.message})")
     return np.maximum(res.x.reshape(m, n), 0.0)
@@ -241,11 +251,16 @@ def _solve(a, b, C):
         plan = _emd(a, b, C0)
     rows, cols = np.divmod(np.flatnonzero(plan), plan.shape[1])
     f, g = _support_potentials(C0, rows, cols)
-    scale = max(float(np.abs(C0[rows, cols]).max(initial=0.0)), float(np.abs(f).max()),
-                float(np.abs(g).max()), 1e-300)
+    scale = max(
+        float(np.abs(C0[rows, cols]).max(initial=0.0)), float(np.abs(f).max()), float(np.abs(g).max()), 1e-300
+    )
     if not _certified(C0, a, b, plan, rows, cols, f, g, 1e-12 * scale * max(C0.shape)):
-        warnings.warn("optimal_transport: the network simplex's answer failed its optimality "
-                      "certificate; solving again with HiGHS", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            "optimal_transport: the network simplex's answer failed its optimality "
+            "certificate; solving again with HiGHS",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         plan = _highs(a, b, C0)
         rows, cols = np.nonzero(plan)
         f, g = _support_potentials(C0, rows, cols)
@@ -311,11 +326,16 @@ def _callback(a, b, C):
     jax, jnp = B.jax, B.jnp
     dtype = jnp.result_type(a, b, C)
     m, n = C.shape
-    shapes = (jax.ShapeDtypeStruct((), dtype), jax.ShapeDtypeStruct((m, n), dtype),
-              jax.ShapeDtypeStruct((m,), dtype), jax.ShapeDtypeStruct((n,), dtype),
-              jax.ShapeDtypeStruct((), dtype))
+    shapes = (
+        jax.ShapeDtypeStruct((), dtype),
+        jax.ShapeDtypeStruct((m, n), dtype),
+        jax.ShapeDtypeStruct((m,), dtype),
+        jax.ShapeDtypeStruct((n,), dtype),
+        jax.ShapeDtypeStruct((), dtype),
+    )
     out = jax.pure_callback(
-        lambda *x: tuple(np.asarray(y, dtype=dtype) for y in _host_solution(*x)), shapes, a, b, C)
+        lambda *x: tuple(np.asarray(y, dtype=dtype) for y in _host_solution(*x)), shapes, a, b, C
+    )
     return OTResult(*out)
 
 
@@ -345,8 +365,9 @@ def _jax_optimal_transport(a, b, cost, normalize):
     jnp = B.jnp
     a, b, C = jnp.asarray(a), jnp.asarray(b), jnp.asarray(cost)
     if a.ndim != 1 or b.ndim != 1 or C.shape != (a.shape[0], b.shape[0]):
-        raise ValueError(f"a, b, cost: expected shapes (m,), (n,), (m, n); got {a.shape}, "
-                         f"{b.shape}, {C.shape}")
+        raise ValueError(
+            f"a, b, cost: expected shapes (m,), (n,), (m, n); got {a.shape}, {b.shape}, {C.shape}"
+        )
     if not any(B.is_traced(x) for x in (a, b, C)):  # concrete: validate
         _masses("a", np.asarray(a), normalize)
         _masses("b", np.asarray(b), normalize)
@@ -431,8 +452,9 @@ def wasserstein(a: ArrayLike, b: ArrayLike, distance: Any, *, p: float = 1, norm
     a = _masses("a", a, normalize)
     b = _masses("b", b, normalize)
     if isinstance(distance, LineMetric):
-        return float(wasserstein_1d(np.asarray(distance.x, np.float64),
-                                    np.asarray(distance.y, np.float64), a, b, p=p))
+        return float(
+            wasserstein_1d(np.asarray(distance.x, np.float64), np.asarray(distance.y, np.float64), a, b, p=p)
+        )
     if isinstance(distance, TreeMetric):
         if p != 1:
             raise ValueError("p: tree metrics are solved in closed form for p = 1 only")
@@ -446,8 +468,9 @@ def wasserstein(a: ArrayLike, b: ArrayLike, distance: Any, *, p: float = 1, norm
     return value ** (1.0 / p)
 
 
-def kantorovich_rubinstein(a: ArrayLike, b: ArrayLike, distance: ArrayLike, *,
-                           normalize: bool = False) -> KRResult:
+def kantorovich_rubinstein(
+    a: ArrayLike, b: ArrayLike, distance: ArrayLike, *, normalize: bool = False
+) -> KRResult:
     r"""Kantorovich-Rubinstein duality on a finite metric space, solved and checked.
 
     ``W_1(a, b) = max { sum_x f(x) (a(x) - b(x)) : |f(x) - f(y)| <= d(x, y) }``.

@@ -82,14 +82,15 @@ def _check_values(name: str, x: Any, concrete: bool) -> None:
 
 def _check_weights(name: str, w: Any, values: Any, concrete: bool) -> None:
     try:
-        ok = np.broadcast_shapes(w.shape, values.shape) == values.shape and w.ndim >= 1 \
+        ok = (
+            np.broadcast_shapes(w.shape, values.shape) == values.shape
+            and w.ndim >= 1
             and w.shape[-1] == values.shape[-1]
+        )
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(
-            f"{name}: shape {w.shape} does not match its values' shape {values.shape}"
-        )
+        raise ValueError(f"{name}: shape {w.shape} does not match its values' shape {values.shape}")
     if concrete:
         low, total = w.min(), w.sum(-1)  # NaN propagates into both
         if np.isnan(low) or np.isnan(total).any():
@@ -166,8 +167,7 @@ def _last_level_is_one(hi: Any, lo: Any) -> tuple[Any, Any]:
     """The total divided by itself is 1 exactly (the division may leave ``lo ~ 1e-30``)."""
     xp = B.namespace(hi, lo)
     one = xp.ones_like(hi[..., -1:])
-    return (xp.concatenate([hi[..., :-1], one], axis=-1),
-            xp.concatenate([lo[..., :-1], 0.0 * one], axis=-1))
+    return (xp.concatenate([hi[..., :-1], one], axis=-1), xp.concatenate([lo[..., :-1], 0.0 * one], axis=-1))
 
 
 def _levels(w: Any) -> tuple[Any, Any]:
@@ -186,6 +186,7 @@ def _levels(w: Any) -> tuple[Any, Any]:
         bb = hi - prev
         lo = np.cumsum((prev - (hi - bb)) + (w - bb), axis=-1)
     else:
+
         def add(left, right):
             s, e = nx.two_sum(left[0], right[0])
             return nx.fast_two_sum(s, e + (left[1] + right[1]))
@@ -265,6 +266,7 @@ def _sort(arrays: list) -> list:
 
 def _sort_pairs(pairs: list) -> list:
     if B.namespace(*(x for pair in pairs for x in pair)) is np:
+
         def one(pair):
             x, w = pair
             order = np.argsort(x, axis=-1)
@@ -328,8 +330,14 @@ def _distance(u: Any, v: Any, a: Any, b: Any, *, p: float) -> Any:
 # Public functions.
 
 
-def wasserstein_1d(u_values: ArrayLike, v_values: ArrayLike, u_weights: ArrayLike | None = None,
-                   v_weights: ArrayLike | None = None, *, p: float = 1) -> Any:
+def wasserstein_1d(
+    u_values: ArrayLike,
+    v_values: ArrayLike,
+    u_weights: ArrayLike | None = None,
+    v_weights: ArrayLike | None = None,
+    *,
+    p: float = 1,
+) -> Any:
     """Exact ``W_p`` between weighted samples on the line (arrays only; see
     :func:`divtools.wasserstein_1d`, which also takes two distributions)."""
     p = check_order(p)
@@ -377,9 +385,16 @@ class LinePotential(NamedTuple):
         return np.interp(np.asarray(x, dtype=np.float64), self.knots, self.values)
 
 
-def sliced_wasserstein(x: ArrayLike, y: ArrayLike, x_weights: ArrayLike | None = None,
-                       y_weights: ArrayLike | None = None, *, key: Any, n_projections: int = 256,
-                       p: float = 2) -> Any:
+def sliced_wasserstein(
+    x: ArrayLike,
+    y: ArrayLike,
+    x_weights: ArrayLike | None = None,
+    y_weights: ArrayLike | None = None,
+    *,
+    key: Any,
+    n_projections: int = 256,
+    p: float = 2,
+) -> Any:
     r"""Sliced Wasserstein distance between weighted samples in ``R^d``.
 
     ``SW_p = (E_theta W_p^p(theta # mu, theta # nu))^(1/p)`` with ``theta`` uniform
@@ -423,8 +438,12 @@ def sliced_wasserstein(x: ArrayLike, y: ArrayLike, x_weights: ArrayLike | None =
     xp = A.evaluator.xp
     for name, w, ref in (("x_weights", wx, x), ("y_weights", wy, y)):
         if w is not None:
-            _check_weights(name, np.asarray(w) if concrete else w,
-                           np.asarray(ref[:, 0]) if concrete else ref[:, 0], concrete)
+            _check_weights(
+                name,
+                np.asarray(w) if concrete else w,
+                np.asarray(ref[:, 0]) if concrete else ref[:, 0],
+                concrete,
+            )
     wx = None if wx is None else xp.broadcast_to(wx, (k, x.shape[0]))
     wy = None if wy is None else xp.broadcast_to(wy, (k, y.shape[0]))
     # the directions are drawn in float32 whatever the dtype: same key, same directions
@@ -439,8 +458,12 @@ def sliced_wasserstein(x: ArrayLike, y: ArrayLike, x_weights: ArrayLike | None =
     return A.output(xp.mean(w_pp) ** (1.0 / p))
 
 
-def kantorovich_potential_1d(u_values: ArrayLike, v_values: ArrayLike, u_weights: ArrayLike | None = None,
-                             v_weights: ArrayLike | None = None) -> LinePotential:
+def kantorovich_potential_1d(
+    u_values: ArrayLike,
+    v_values: ArrayLike,
+    u_weights: ArrayLike | None = None,
+    v_weights: ArrayLike | None = None,
+) -> LinePotential:
     r"""The optimal 1-Lipschitz critic of Kantorovich-Rubinstein duality on the line.
 
     ``W_1(mu, nu) = max_{Lip(f) <= 1} E_mu f - E_nu f``; on the line a maximiser is

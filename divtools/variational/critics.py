@@ -37,8 +37,12 @@ def init_layers(key, sizes, dtype=jnp.float32) -> tuple:
     for k, (a, b) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:])):
         kw, kb = jax.random.split(k)
         bound = 1.0 / math.sqrt(a)
-        layers.append((jax.random.uniform(kw, (a, b), dtype, -bound, bound),
-                       jax.random.uniform(kb, (b,), dtype, -bound, bound)))
+        layers.append(
+            (
+                jax.random.uniform(kw, (a, b), dtype, -bound, bound),
+                jax.random.uniform(kb, (b,), dtype, -bound, bound),
+            )
+        )
     return tuple(layers)
 
 

@@ -89,8 +89,9 @@ def _prepare(name, x, n_categories):
     if arr.dtype.kind in "biu":  # category indices: one-hot
         if arr.ndim != 1:
             raise ValueError(f"{name}: category indices must be 1-D")
-        return jax.nn.one_hot(jnp.asarray(arr), n_categories, dtype=jnp.float64
-                              if jax.config.jax_enable_x64 else jnp.float32)
+        return jax.nn.one_hot(
+            jnp.asarray(arr), n_categories, dtype=jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+        )
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -98,10 +99,25 @@ def _prepare(name, x, n_categories):
     return arr
 
 
-def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hidden=(128, 128),
-             optimizer=None, learning_rate: float | None = None, batch_size: int = 512,
-             steps: int = 2000, eval_fraction: float = 0.2, eval_size: int = 10_000,
-             clip: float = 0.01, penalty: float = 10.0, dtype=None, **objective_options) -> Estimate:
+def estimate(
+    divergence: str,
+    x_p,
+    x_q,
+    *,
+    key,
+    objective: str | None = None,
+    hidden=(128, 128),
+    optimizer=None,
+    learning_rate: float | None = None,
+    batch_size: int = 512,
+    steps: int = 2000,
+    eval_fraction: float = 0.2,
+    eval_size: int = 10_000,
+    clip: float = 0.01,
+    penalty: float = 10.0,
+    dtype=None,
+    **objective_options,
+) -> Estimate:
     """Estimate ``divergence(P || Q)`` from samples by maximising a variational bound
     over a ReLU critic (see :mod:`divtools.variational.objectives`).
 
@@ -176,10 +192,40 @@ def estimate(divergence: str, x_p, x_q, *, key, objective: str | None = None, hi
     dtype = np.dtype(dtype)
     if dtype == np.float64 and not jax.config.jax_enable_x64:
         with jax.enable_x64(True):
-            return _run(spec, obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size,
-                        steps, eval_fraction, eval_size, clip, penalty, dtype)
-    return _run(spec, obj, x_p, x_q, key, hidden, optimizer, learning_rate, batch_size, steps,
-                eval_fraction, eval_size, clip, penalty, dtype)
+            return _run(
+                spec,
+                obj,
+                x_p,
+                x_q,
+                key,
+                hidden,
+                optimizer,
+                learning_rate,
+                batch_size,
+                steps,
+                eval_fraction,
+                eval_size,
+                clip,
+                penalty,
+                dtype,
+            )
+    return _run(
+        spec,
+        obj,
+        x_p,
+        x_q,
+        key,
+        hidden,
+        optimizer,
+        learning_rate,
+        batch_size,
+        steps,
+        eval_fraction,
+        eval_size,
+        clip,
+        penalty,
+        dtype,
+    )
 
 
 def _n_eval(n, fraction):
@@ -247,8 +293,23 @@ class EstimateConfig:
         return _OPTIMIZERS.get(lipschitz, lambda lr: optax.adam(lr if lr is not None else 1e-3))(lr)
 
 
-def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eval_fraction,
-         eval_size, clip, penalty, dtype):
+def _run(
+    spec,
+    obj,
+    x_p,
+    x_q,
+    key,
+    hidden,
+    optimizer,
+    lr,
+    batch_size,
+    steps,
+    eval_fraction,
+    eval_size,
+    clip,
+    penalty,
+    dtype,
+):
     key, batched = loop.key_batch(key)
     sampler_p, sampler_q = callable(x_p), callable(x_q)
     data = tuple(None if s else jnp.asarray(x, dtype=dtype) for s, x in ((sampler_p, x_p), (sampler_q, x_q)))
@@ -267,10 +328,25 @@ def _run(spec, obj, x_p, x_q, key, hidden, optimizer, lr, batch_size, steps, eva
     n_eval_q = perms[1][1] if perms[1] is not None else 0
 
     divergence, objective, options = spec
-    config = EstimateConfig(divergence, objective, options, tuple(hidden), loop.static(optimizer), lr,
-                            batch_size, steps, n_eval_p, n_eval_q, eval_size, clip, penalty,
-                            np.dtype(dtype).name, loop.static(x_p) if sampler_p else None,
-                            loop.static(x_q) if sampler_q else None, bool(batched))
+    config = EstimateConfig(
+        divergence,
+        objective,
+        options,
+        tuple(hidden),
+        loop.static(optimizer),
+        lr,
+        batch_size,
+        steps,
+        n_eval_p,
+        n_eval_q,
+        eval_size,
+        clip,
+        penalty,
+        np.dtype(dtype).name,
+        loop.static(x_p) if sampler_p else None,
+        loop.static(x_q) if sampler_q else None,
+        bool(batched),
+    )
     pp = None if perms[0] is None else perms[0][0]
     pq = None if perms[1] is None else perms[1][0]
     value, se, train_value, history, network = _loop(config, key, *data, pp, pq)
@@ -342,7 +418,7 @@ def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q):
     eq = _many(x_q, kq, eval_size, dtype) if sampler_q else eval_q
     value, se = obj.evaluate(critic(ep), critic(eq))
     if sampler_p or sampler_q:  # no fixed training set: the last tenth of the batches' bounds
-        tail = history[-max(1, steps // 10):]
+        tail = history[-max(1, steps // 10) :]
         train_value = jnp.mean(tail)
     else:
         train_value, _ = obj.evaluate(critic(train_p), critic(train_q))

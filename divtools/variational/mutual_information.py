@@ -92,10 +92,24 @@ def _standardize_into_first_layer(critic: cr.MLP, shift, scale) -> cr.MLP:
     return cr.MLP(((W_raw, b - shift @ W_raw), *rest))
 
 
-def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), optimizer=None,
-                       learning_rate: float = 1e-3, batch_size: int = 256, negatives: int | None = 8,
-                       steps: int = 1000, eval_fraction: float = 0.5, block_size: int = 32,
-                       standardize: bool = True, dtype=None, **objective_options) -> Estimate:
+def mutual_information(
+    x,
+    y,
+    *,
+    key,
+    objective: str = "smile",
+    hidden=(32, 32),
+    optimizer=None,
+    learning_rate: float = 1e-3,
+    batch_size: int = 256,
+    negatives: int | None = 8,
+    steps: int = 1000,
+    eval_fraction: float = 0.5,
+    block_size: int = 32,
+    standardize: bool = True,
+    dtype=None,
+    **objective_options,
+) -> Estimate:
     r"""Estimate ``I(X; Y)`` in nats from paired samples ``x[i], y[i]``.
 
     The critic ``V(x, y)`` is a ReLU network on the concatenated pair, trained on
@@ -149,12 +163,17 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
         if v.ndim != 2:
             raise ValueError(f"{name}: expected samples of shape (n, d), got {v.shape}")
     if xs[0].shape[0] != xs[1].shape[0]:
-        raise ValueError(f"x, y: paired samples must have the same length ({xs[0].shape[0]} and "
-                         f"{xs[1].shape[0]})")
+        raise ValueError(
+            f"x, y: paired samples must have the same length ({xs[0].shape[0]} and {xs[1].shape[0]})"
+        )
     if negatives is None:
         negatives = batch_size - 1
-    for name, v, lo in (("batch_size", batch_size, 2), ("steps", steps, 1), ("block_size", block_size, 1),
-                        ("negatives", negatives, 1)):
+    for name, v, lo in (
+        ("batch_size", batch_size, 2),
+        ("steps", steps, 1),
+        ("block_size", block_size, 1),
+        ("negatives", negatives, 1),
+    ):
         if not (isinstance(v, (int, np.integer)) and v >= lo):
             raise ValueError(f"{name}: expected an integer >= {lo}, got {v!r}")
     if not 0.0 < eval_fraction < 1.0:
@@ -172,8 +191,24 @@ def mutual_information(x, y, *, key, objective: str = "smile", hidden=(32, 32), 
             dtype = np.float64 if jax.config.jax_enable_x64 else np.float32
     dtype = np.dtype(dtype)
     options = tuple((k, loop.static(v)) for k, v in sorted(objective_options.items()))
-    args = (obj, objective, options, xs[0], xs[1], key, tuple(hidden), optimizer, learning_rate, batch_size,
-            negatives, steps, n_eval, block_size, standardize, dtype)
+    args = (
+        obj,
+        objective,
+        options,
+        xs[0],
+        xs[1],
+        key,
+        tuple(hidden),
+        optimizer,
+        learning_rate,
+        batch_size,
+        negatives,
+        steps,
+        n_eval,
+        block_size,
+        standardize,
+        dtype,
+    )
     if dtype == np.float64 and not jax.config.jax_enable_x64:
         with jax.enable_x64(True):
             return _run(*args)
@@ -241,8 +276,24 @@ class MIConfig:
         return float(self.options().get("tau", inspect.signature(ob.smile).parameters["tau"].default))
 
 
-def _run(obj, objective, options, x, y, key, hidden, optimizer, lr, batch_size, negatives, steps, n_eval,
-         block_size, standardize, dtype):
+def _run(
+    obj,
+    objective,
+    options,
+    x,
+    y,
+    key,
+    hidden,
+    optimizer,
+    lr,
+    batch_size,
+    negatives,
+    steps,
+    n_eval,
+    block_size,
+    standardize,
+    dtype,
+):
     key, batched = loop.key_batch(key)
     keys = key if batched else key[None]
     n, d_x = x.shape
@@ -257,11 +308,30 @@ def _run(obj, objective, options, x, y, key, hidden, optimizer, lr, batch_size, 
         scale = np.where(scale > 0, scale, 1.0).astype(dtype)
     else:
         shift, scale = np.zeros(z.shape[1], dtype), np.ones(z.shape[1], dtype)
-    config = MIConfig(objective, options, hidden, loop.static(optimizer), lr, batch_size, negatives, steps,
-                      d_x, n_eval, block_size, dtype.name, bool(batched))
-    value, se, train_value, history, network = _loop(config, key, jnp.asarray(z), jnp.asarray(perms),
-                                                     jnp.asarray(batches), jnp.asarray(shift, dtype),
-                                                     jnp.asarray(scale, dtype))
+    config = MIConfig(
+        objective,
+        options,
+        hidden,
+        loop.static(optimizer),
+        lr,
+        batch_size,
+        negatives,
+        steps,
+        d_x,
+        n_eval,
+        block_size,
+        dtype.name,
+        bool(batched),
+    )
+    value, se, train_value, history, network = _loop(
+        config,
+        key,
+        jnp.asarray(z),
+        jnp.asarray(perms),
+        jnp.asarray(batches),
+        jnp.asarray(shift, dtype),
+        jnp.asarray(scale, dtype),
+    )
     return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
 
 

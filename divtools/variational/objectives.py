@@ -27,7 +27,8 @@ objective      bound                                                           b
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -46,7 +47,7 @@ class Objective(NamedTuple):
     bound: Callable  # (v_p, v_q, state) -> (scalar to maximise, new state)
     evaluate: Callable  # (v_p, v_q) -> (value, stderr)
     critic_output: Callable  # v -> T, the critic in the dual's units
-    init_state: Callable = lambda dtype: ()  # noqa: E731
+    init_state: Callable = lambda dtype: ()
     lipschitz: str | None = None
 
 
@@ -108,7 +109,7 @@ def classifier() -> Objective:
 
 def bounded() -> Objective:
     """TV as ``sup_{|T| <= 1/2} E_P T - E_Q T`` with ``T = tanh(V)/2``."""
-    t = lambda v: 0.5 * jnp.tanh(v)  # noqa: E731
+    t = lambda v: 0.5 * jnp.tanh(v)
     return Objective(
         name="bounded",
         bound=_stateless(lambda v_p, v_q: jnp.mean(t(v_p)) - jnp.mean(t(v_q))),
@@ -119,8 +120,12 @@ def bounded() -> Objective:
 
 def dv() -> Objective:
     """Donsker-Varadhan: ``KL = sup_V E_P V - log E_Q e^V``."""
-    return Objective("dv", _stateless(lambda v_p, v_q: jnp.mean(v_p) - _logmeanexp(v_q)), _dv_eval,
-                     critic_output=lambda v: v)
+    return Objective(
+        "dv",
+        _stateless(lambda v_p, v_q: jnp.mean(v_p) - _logmeanexp(v_q)),
+        _dv_eval,
+        critic_output=lambda v: v,
+    )
 
 
 def mine(ema: float = 0.01) -> Objective:
@@ -128,15 +133,19 @@ def mine(ema: float = 0.01) -> Objective:
 
     def bound(v_p, v_q, state):
         mean_exp = jnp.mean(jnp.exp(v_q))
-        avg = jnp.where(state == 0, jax.lax.stop_gradient(mean_exp),
-                        (1 - ema) * state + ema * jax.lax.stop_gradient(mean_exp))
+        avg = jnp.where(
+            state == 0,
+            jax.lax.stop_gradient(mean_exp),
+            (1 - ema) * state + ema * jax.lax.stop_gradient(mean_exp),
+        )
         # gradient of log E e^V replaced by grad(E e^V) / avg; the value is DV's
         surrogate = jnp.mean(v_p) - mean_exp / avg
         value = jnp.mean(v_p) - jnp.log(mean_exp)
         return surrogate - jax.lax.stop_gradient(surrogate) + jax.lax.stop_gradient(value), avg
 
-    return Objective("mine", bound, _dv_eval, critic_output=lambda v: v,
-                     init_state=lambda dtype: jnp.zeros((), dtype))
+    return Objective(
+        "mine", bound, _dv_eval, critic_output=lambda v: v, init_state=lambda dtype: jnp.zeros((), dtype)
+    )
 
 
 def nwj() -> Objective:
@@ -160,8 +169,9 @@ def smile(tau: float = 5.0) -> Objective:
         value = jnp.mean(v_p) - _logmeanexp(jnp.clip(v_q, -tau, tau))
         return js - jax.lax.stop_gradient(js) + jax.lax.stop_gradient(value), state
 
-    return Objective(f"smile(tau={tau:g})", bound, lambda v_p, v_q: _dv_eval(v_p, v_q, clip=tau),
-                     critic_output=lambda v: v)
+    return Objective(
+        f"smile(tau={tau:g})", bound, lambda v_p, v_q: _dv_eval(v_p, v_q, clip=tau), critic_output=lambda v: v
+    )
 
 
 def wasserstein(lipschitz: str = "gp") -> Objective:

@@ -11,7 +11,8 @@ product sampler draws ``Q`` (``y`` replaced by an independent copy).
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
