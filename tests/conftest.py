@@ -53,3 +53,17 @@ def pytest_collection_modifyitems(config, items):
     items.sort(
         key=lambda item: next((i for i, f in enumerate(order) if item.nodeid.startswith(f)), len(order))
     )
+
+
+@pytest.fixture
+def compilations(caplog):
+    """``compilations(call)``: the messages of the XLA compilations that ``call()`` triggers."""
+    import logging
+
+    def count(call):
+        with jax.log_compiles(True), caplog.at_level(logging.WARNING, logger="jax"):
+            caplog.clear()
+            call()
+        return [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
+
+    return count

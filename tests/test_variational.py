@@ -4,7 +4,6 @@ tolerances from the estimators' standard errors."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 import jax
 import numpy as np
@@ -92,14 +91,6 @@ def test_same_key_same_estimate_and_vmap_over_seeds(discrete):
     assert float(many.value[1]) == pytest.approx(float(one.value), rel=1e-6)
 
 
-def _compiles(caplog, call):
-    """The messages of the compilations that ``call()`` triggers."""
-    with jax.log_compiles(True), caplog.at_level(logging.WARNING, logger="jax"):
-        caplog.clear()
-        call()
-    return [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
-
-
 @dataclasses.dataclass
 class _UnhashableSGD:
     """An optimiser that cannot be hashed (a dataclass with ``eq`` and no ``hash``)."""
@@ -113,7 +104,7 @@ class _UnhashableSGD:
         return optax.sgd(self.rate).update(grads, state, params)
 
 
-def test_a_second_call_with_the_same_configuration_does_not_recompile(caplog):
+def test_a_second_call_with_the_same_configuration_does_not_recompile(compilations):
     rng = np.random.default_rng(0)
     x_p, x_q = (rng.normal(m, 1.0, (400, 1)).astype(np.float32) for m in (0.0, 1.0))
 
@@ -123,22 +114,22 @@ def test_a_second_call_with_the_same_configuration_does_not_recompile(caplog):
 
     run()
     # other data of the same shapes, another key, an equal configuration built anew
-    assert not _compiles(caplog, lambda: run(x_q, x_p, key=jax.random.key(1), hidden=[8]))
+    assert not compilations(lambda: run(x_q, x_p, key=jax.random.key(1), hidden=[8]))
     keys = jax.random.split(jax.random.key(2), 2)
     run(key=keys)
-    assert not _compiles(caplog, lambda: run(x_q, x_p, key=keys))
+    assert not compilations(lambda: run(x_q, x_p, key=keys))
     # a setting that changes the program compiles it
-    assert _compiles(caplog, lambda: run(tau=2.0))
+    assert compilations(lambda: run(tau=2.0))
     # so does switching x64 off (JAX's cache keys on it)
     with jax.enable_x64(False):
-        assert _compiles(caplog, run)
+        assert compilations(run)
     # an optimiser that cannot be hashed is compared by identity: the same object
     # reuses the program, an equal new one compiles again
     opt = _UnhashableSGD(1e-2)
     a = run(optimizer=opt)
-    assert not _compiles(caplog, lambda: run(optimizer=opt))
+    assert not compilations(lambda: run(optimizer=opt))
     b = []
-    assert _compiles(caplog, lambda: b.append(run(optimizer=_UnhashableSGD(1e-2))))
+    assert compilations(lambda: b.append(run(optimizer=_UnhashableSGD(1e-2))))
     assert float(a.value) == float(b[0].value)
 
 

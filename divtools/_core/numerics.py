@@ -33,13 +33,28 @@ import numpy as np
 from divtools._core.backend import bitcast, namespace, pinned
 
 __all__ = [
+    "JS_TAU",
     "TAU",
-    "twice_atanh_minus_series",
+    "blend",
+    "dd_div",
+    "economize",
+    "exact_sum",
+    "fast_two_sum",
+    "fsum",
     "horner",
+    "js_series",
+    "js_terms",
+    "log1p",
     "relative_entropy_terms",
     "sanitize_ratio",
+    "shifted_polynomial",
+    "split_high",
     "step",
     "tiny",
+    "twice_atanh_minus",
+    "twice_atanh_minus_series",
+    "two_product",
+    "two_sum",
 ]
 
 #: Switch point of :func:`twice_atanh_minus`: the series is used for ``|s| < TAU``.
@@ -349,16 +364,21 @@ def exact_sum(x):
     return two_sum(s1, s2 + r.sum(-1))
 
 
+def fsum(values: list) -> float:
+    """``math.fsum``, correctly rounded, with ``nan`` for ``inf - inf`` (not an error)."""
+    try:
+        return math.fsum(values)
+    except ValueError:  # inf - inf
+        return math.nan
+
+
 def _fsum_rows(x):
     """Double-word row sums of a NumPy array by ``math.fsum``."""
     dtype = x.dtype
     rows = x.reshape(-1, x.shape[-1]).tolist() if x.ndim else [[float(x)]]
     his, los = [], []
     for row in rows:
-        try:
-            hi = float(dtype.type(math.fsum(row)))
-        except ValueError:  # inf - inf
-            hi = math.nan
+        hi = float(dtype.type(fsum(row)))
         his.append(hi)
         if math.isfinite(hi):
             row.append(-hi)

@@ -202,13 +202,6 @@ def _host(
 _QUIET = frozenset(GENERATORS.values())
 
 
-def _fsum(values: list) -> float:
-    try:
-        return math.fsum(values)
-    except ValueError:  # inf - inf
-        return math.nan
-
-
 def _host_pair(
     p: np.ndarray,
     q: np.ndarray,
@@ -228,12 +221,12 @@ def _host_pair(
     """
     n, dtype = p.shape[-1], p.dtype
     pl, ql = p.tolist(), q.tolist()
-    sum_p, sum_q = _fsum(pl), _fsum(ql)
+    sum_p, sum_q = nx.fsum(pl), nx.fsum(ql)
     min_p, min_q = min(pl), min(ql)
     validate.check_rows(names[0], min_p, sum_p, n, dtype, normalize, axis)
     validate.check_rows(names[1], min_q, sum_q, n, dtype, normalize, axis)
     diff = p - q
-    g = -_fsum(diff.tolist()) / sum_p
+    g = -nx.fsum(diff.tolist()) / sum_p
     a, d, sum_b = p, diff, sum_q
     if g != 0.0:
         a = None
@@ -251,7 +244,7 @@ def _host_pair(
     else:
         with np.errstate(all="ignore"):  # inf where the mathematics says so, and no warning
             terms = gen.terms(a, q, d).tolist()
-    value = _fsum(terms) / sum_b
+    value = nx.fsum(terms) / sum_b
     if (gen.infinite_when_q_zero and min_q == 0.0 and ((q == 0) & (p > 0)).any()) or (
         gen.infinite_when_p_zero and min_p == 0.0 and ((p == 0) & (q > 0)).any()
     ):

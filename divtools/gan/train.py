@@ -302,8 +302,7 @@ def train(
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(f"dtype: expected a float type, got {dtype}")
-    ctx = jax.enable_x64(True) if dtype == np.float64 else jax.enable_x64(jax.config.jax_enable_x64)
-    with ctx:
+    with loop.precision(dtype):
         return _train(
             data,
             spec,

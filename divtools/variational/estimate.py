@@ -190,42 +190,24 @@ def estimate(
         kinds = [np.dtype(a.dtype) for a in (x_p, x_q) if not callable(a)]
         dtype = np.result_type(*kinds) if kinds else np.float32
     dtype = np.dtype(dtype)
-    if dtype == np.float64 and not jax.config.jax_enable_x64:
-        with jax.enable_x64(True):
-            return _run(
-                spec,
-                obj,
-                x_p,
-                x_q,
-                key,
-                hidden,
-                optimizer,
-                learning_rate,
-                batch_size,
-                steps,
-                eval_fraction,
-                eval_size,
-                clip,
-                penalty,
-                dtype,
-            )
-    return _run(
-        spec,
-        obj,
-        x_p,
-        x_q,
-        key,
-        hidden,
-        optimizer,
-        learning_rate,
-        batch_size,
-        steps,
-        eval_fraction,
-        eval_size,
-        clip,
-        penalty,
-        dtype,
-    )
+    with loop.precision(dtype):
+        return _run(
+            spec,
+            obj,
+            x_p,
+            x_q,
+            key,
+            hidden,
+            optimizer,
+            learning_rate,
+            batch_size,
+            steps,
+            eval_fraction,
+            eval_size,
+            clip,
+            penalty,
+            dtype,
+        )
 
 
 def _n_eval(n, fraction):

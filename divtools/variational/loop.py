@@ -14,6 +14,7 @@ reuses the program, another one (even an equal one) compiles it again.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable
 
 import jax
@@ -81,3 +82,11 @@ def key_batch(key) -> tuple[jax.Array, bool]:
     key = jnp.asarray(key) if isinstance(key, jax.Array) else key
     typed = jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
     return key, (jnp.ndim(key) == 1 if typed else key.ndim == 2)
+
+
+def precision(dtype) -> contextlib.AbstractContextManager:
+    """The context a loop in ``dtype`` runs in: ``jax.enable_x64(True)`` for float64
+    (JAX's global flag is never flipped), nothing otherwise."""
+    if np.dtype(dtype) == np.float64 and not jax.config.jax_enable_x64:
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()

@@ -209,10 +209,8 @@ def mutual_information(
         standardize,
         dtype,
     )
-    if dtype == np.float64 and not jax.config.jax_enable_x64:
-        with jax.enable_x64(True):
-            return _run(*args)
-    return _run(*args)
+    with loop.precision(dtype):
+        return _run(*args)
 
 
 def _batches(key, n_train: int, batch_size: int, steps: int) -> np.ndarray:
