@@ -209,3 +209,43 @@ def test_subpackages_load_on_first_use_and_the_package_runs_under_python_OO():
         )
         assert out.returncode == 0, out.stderr
         assert abs(float(out.stdout) - 0.5108256237659906) < 1e-15
+
+
+PUBLIC_MODULES = [
+    "divtools",
+    "divtools.games",
+    "divtools.duality",
+    "divtools.examples",
+    "divtools.mmd",
+    "divtools.transport",
+    "divtools.distributions",
+    "divtools.generators",
+    "divtools.variational",
+    "divtools.gan",
+    "divtools.gan.datasets",
+    "divtools.gan.scores",
+    "divtools.gan.gda",
+    "divtools.gan.recipes",
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_public_signatures_are_annotated(name):
+    import importlib
+    import inspect
+
+    import divtools
+
+    module = (
+        importlib.import_module(name)
+        if name.count(".") > 1
+        else (divtools if name == "divtools" else getattr(divtools, name.split(".")[1]))
+    )
+    for attr in module.__all__:
+        obj = getattr(module, attr)
+        if not inspect.isfunction(obj):
+            continue
+        sig = inspect.signature(obj)
+        missing = [p for p, v in sig.parameters.items() if v.annotation is inspect.Parameter.empty]
+        assert not missing, f"{name}.{attr}: parameters without annotations {missing}"
+        assert sig.return_annotation is not inspect.Signature.empty, f"{name}.{attr}: no return annotation"

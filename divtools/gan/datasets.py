@@ -25,7 +25,8 @@ Gulrajani et al. (2017, WGAN-GP), Metz et al. (2017, unrolled GANs).
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -110,7 +111,7 @@ def gaussian(mean: float = 0.0, std: float = 1.0) -> Mixture:
     return _mixture([mean], std, None, f"N({mean:g}, {std:g}^2)")
 
 
-def mixture_1d(means=(-2.0, 2.0), std: float = 0.5, weights=None) -> Mixture:
+def mixture_1d(means: Sequence[float] = (-2.0, 2.0), std: float = 0.5, weights: Any = None) -> Mixture:
     """A Gaussian mixture on the line with common ``std``."""
     return _mixture(list(means), std, weights, "1-D mixture")
 

@@ -25,7 +25,7 @@ algorithm, synchronous and asynchronous versions); Gidel et al. (2019),
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -40,20 +40,20 @@ class Trajectory(NamedTuple):
     y: jax.Array
 
 
-def bilinear(x, y):
+def bilinear(x: Any, y: Any) -> Any:
     """The bilinear game's value ``f(x, y) = x . y`` (``x`` minimises, ``y`` maximises)."""
     return jnp.sum(x * y)
 
 
-def bilinear_invariant(x, y, step_size: float):
+def bilinear_invariant(x: Any, y: Any, step_size: float) -> Any:
     """``|x|^2 + |y|^2 - gamma x . y``: constant along alternating GDA on ``x y``."""
     return jnp.sum(x * x) + jnp.sum(y * y) - step_size * jnp.sum(x * y)
 
 
 def gda(
     f: Callable = bilinear,
-    x0=1.0,
-    y0=1.0,
+    x0: Any = 1.0,
+    y0: Any = 1.0,
     *,
     step_size: float = 0.1,
     steps: int = 100,

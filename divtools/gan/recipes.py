@@ -22,6 +22,8 @@ Losses that do not reach the 1-D target with these settings are listed in
 
 from __future__ import annotations
 
+from typing import Any
+
 import optax
 
 from divtools.gan import datasets
@@ -72,7 +74,7 @@ def _one_d_settings(loss: str) -> dict:
     return s
 
 
-def train_one_d(loss: str, *, key, **overrides):
+def train_one_d(loss: str, *, key: Any, **overrides: Any) -> Any:
     """Train ``loss`` on :data:`ONE_D_TARGET` from the identity generator with the
     settings of :data:`ONE_D` (``overrides`` replace any of them)."""
     s = _one_d_settings(loss)
@@ -94,7 +96,7 @@ covered the modes with about 40% of its samples of high quality; with the decay,
 79-87% on four seeds)."""
 
 
-def train_ring(loss: str, *, key, updates: str = "alternating", **overrides):
+def train_ring(loss: str, *, key: Any, updates: str = "alternating", **overrides: Any) -> Any:
     """Train ``loss`` on the ring of 8 with :data:`RING` (``overrides`` replace any setting;
     a ``peak_learning_rate`` becomes a cosine decay to 1% over the run's ``steps``)."""
     s = dict(RING)

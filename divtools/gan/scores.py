@@ -19,7 +19,7 @@ All scores take NumPy or JAX arrays and return Python floats computed in float64
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -42,7 +42,7 @@ def _samples(name, x) -> np.ndarray:
     return x
 
 
-def sample_distance(x, y, *, key=None, n_projections: int = 128) -> float:
+def sample_distance(x: Any, y: Any, *, key: Any = None, n_projections: int = 128) -> float:
     """``W_1`` between two samples: exact on the line (``d = 1``), the sliced
     ``SW_1`` over ``n_projections`` random directions drawn with ``key``
     (default ``jax.random.key(0)``) in ``d >= 2``.
@@ -77,7 +77,7 @@ class ModeCoverage(NamedTuple):
 
 
 def mode_coverage(
-    samples, means, std: float, *, threshold: float = 3.0, min_share: float = 0.008
+    samples: Any, means: Any, std: float, *, threshold: float = 3.0, min_share: float = 0.008
 ) -> ModeCoverage:
     """Modes covered and the share of high-quality samples (VEEGAN's and PacGAN's metrics).
 
@@ -122,7 +122,7 @@ class BinnedDivergences(NamedTuple):
     kl_reverse: float
 
 
-def binned_divergences(data, generated, *, bins: int = 50, range=None) -> BinnedDivergences:
+def binned_divergences(data: Any, generated: Any, *, bins: int = 50, range: Any = None) -> BinnedDivergences:
     """``JS``, ``KL(data || generated)`` and ``KL(generated || data)`` between the
     histograms of the two samples on one grid of ``bins`` cells per axis
     (``range``: ``[(lo, hi), ...]`` per axis; default the two samples' joint

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from numpy.typing import DTypeLike
 
 from divtools.gan import losses as ls
 from divtools.gan import scores
@@ -204,27 +206,27 @@ def _as_array(data):
 
 
 def train(
-    data,
+    data: Any,
     *,
     loss: str = "nonsaturating",
-    key,
+    key: Any,
     updates: str = "alternating",
     n_critic: int | None = None,
     steps: int = 2000,
     batch_size: int | None = None,
     latent_dim: int | None = None,
     prior: str = "normal",
-    generator_hidden=(128, 128),
-    critic_hidden=(128, 128),
+    generator_hidden: Sequence[int] = (128, 128),
+    critic_hidden: Sequence[int] = (128, 128),
     learning_rate: float | None = None,
     critic_learning_rate: float | None = None,
-    generator_optimizer=None,
-    critic_optimizer=None,
+    generator_optimizer: Any = None,
+    critic_optimizer: Any = None,
     clip: float = 0.01,
     penalty: float = 10.0,
     eval_every: int | None = None,
     eval_size: int = 2000,
-    dtype=None,
+    dtype: DTypeLike | None = None,
     init: Generator | None = None,
 ) -> GANResult:
     """Train a GAN on ``data`` by gradient descent-ascent.
@@ -520,17 +522,17 @@ def _one(config: GANConfig, key, array, init):
 
 
 def fit_discriminator(
-    data,
-    generator,
+    data: Any,
+    generator: Any,
     *,
-    key,
+    key: Any,
     loss: str = "minimax",
     steps: int = 2000,
     batch_size: int = 512,
-    hidden=(64, 64),
+    hidden: Sequence[int] = (64, 64),
     learning_rate: float | None = None,
-    dtype=None,
-):
+    dtype: DTypeLike | None = None,
+) -> Any:
     """Train the critic of ``loss`` alone against a fixed ``generator``: the inner
     maximisation of the GAN game. For ``minimax`` and ``nonsaturating``, the
     result's ``critic(x)`` is ``D(x)``, which approaches

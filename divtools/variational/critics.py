@@ -9,10 +9,12 @@ divtools needs no dependency beyond JAX and optax for them.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+from numpy.typing import DTypeLike
 
 __all__ = ["MLP", "clip_weights", "gradient_penalty", "init_layers", "init_mlp", "spectral_normalize"]
 
@@ -30,7 +32,7 @@ class MLP(NamedTuple):
         return (h @ W + b)[..., 0]
 
 
-def init_layers(key, sizes, dtype=jnp.float32) -> tuple:
+def init_layers(key: Any, sizes: Sequence[int], dtype: DTypeLike = jnp.float32) -> tuple:
     """Dense layers ``sizes[0] -> sizes[1] -> ...`` as ``(W, b)`` pairs, drawn like PyTorch's
     default ``Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for weights and biases."""
     layers = []
@@ -46,7 +48,7 @@ def init_layers(key, sizes, dtype=jnp.float32) -> tuple:
     return tuple(layers)
 
 
-def init_mlp(key, d_in: int, hidden=(128, 128), dtype=jnp.float32) -> MLP:
+def init_mlp(key: Any, d_in: int, hidden: Sequence[int] = (128, 128), dtype: DTypeLike = jnp.float32) -> MLP:
     """A critic ``R^d_in -> R`` with ReLU hidden layers ``hidden`` (see :func:`init_layers`)."""
     return MLP(init_layers(key, (d_in, *hidden, 1), dtype))
 
@@ -63,7 +65,9 @@ def spectral_normalize(critic: MLP) -> MLP:
     return MLP(layers)
 
 
-def gradient_penalty(critic: MLP, x_p, x_q, key, weight: float = 10.0, one_sided: bool = False):
+def gradient_penalty(
+    critic: MLP, x_p: Any, x_q: Any, key: Any, weight: float = 10.0, one_sided: bool = False
+) -> Any:
     """WGAN-GP's ``lambda E (|grad_x v(x_hat)| - 1)^2`` on random interpolates
     ``x_hat = u x_p + (1 - u) x_q`` (Gulrajani et al. 2017, algorithm 1); with
     ``one_sided``, WGAN-LP's ``lambda E max(0, |grad_x v(x_hat)| - 1)^2`` (Petzka,

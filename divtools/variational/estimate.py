@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from numpy.typing import DTypeLike
 
 from divtools.variational import critics as cr
 from divtools.variational import loop
@@ -101,13 +102,13 @@ def _prepare(name, x, n_categories):
 
 def estimate(
     divergence: str,
-    x_p,
-    x_q,
+    x_p: Any,
+    x_q: Any,
     *,
-    key,
+    key: Any,
     objective: str | None = None,
-    hidden=(128, 128),
-    optimizer=None,
+    hidden: Sequence[int] = (128, 128),
+    optimizer: Any = None,
     learning_rate: float | None = None,
     batch_size: int = 512,
     steps: int = 2000,
@@ -115,8 +116,8 @@ def estimate(
     eval_size: int = 10_000,
     clip: float = 0.01,
     penalty: float = 10.0,
-    dtype=None,
-    **objective_options,
+    dtype: DTypeLike | None = None,
+    **objective_options: Any,
 ) -> Estimate:
     """Estimate ``divergence(P || Q)`` from samples by maximising a variational bound
     over a ReLU critic (see :mod:`divtools.variational.objectives`).

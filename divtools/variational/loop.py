@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Hashable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -50,7 +51,7 @@ class Static:
         return f"Static({self.value!r})" if self.key is None else f"Static(key={self.key!r})"
 
 
-def static(x):
+def static(x: Any) -> Any:
     """``x`` itself if it is hashable, else ``Static(x)`` (compared by identity)."""
     try:
         hash(x)
@@ -59,24 +60,24 @@ def static(x):
     return x
 
 
-def unwrap(x):
+def unwrap(x: Any) -> Any:
     """The value behind :func:`static`."""
     return x.value if isinstance(x, Static) else x
 
 
-def host_rng(key, salt: int) -> np.random.Generator:
+def host_rng(key: Any, salt: int) -> np.random.Generator:
     """A NumPy generator determined by ``key`` and ``salt``, for draws made on the host
     (XLA's CPU sort takes about a second to compile)."""
     seed = np.asarray(jax.random.key_data(key)).ravel().tolist()
     return np.random.default_rng([*seed, salt])
 
 
-def host_permutation(key, n: int, salt: int) -> np.ndarray:
+def host_permutation(key: Any, n: int, salt: int) -> np.ndarray:
     """A permutation of ``range(n)`` determined by ``key`` (see :func:`host_rng`)."""
     return host_rng(key, salt).permutation(n).astype(np.int32)
 
 
-def key_batch(key) -> tuple[jax.Array, bool]:
+def key_batch(key: Any) -> tuple[jax.Array, bool]:
     """``(key as an array, whether it is a batch of keys)``: typed keys of shape ``(k,)``
     or raw ``uint32`` keys of shape ``(k, 2)`` are batches."""
     key = jnp.asarray(key) if isinstance(key, jax.Array) else key

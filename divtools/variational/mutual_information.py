@@ -32,11 +32,14 @@ import dataclasses
 import functools
 import inspect
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from numpy.typing import DTypeLike
 
 from divtools.variational import critics as cr
 from divtools.variational import loop
@@ -62,7 +65,7 @@ def _rest(critic: cr.MLP, h):
     return h[..., 0]
 
 
-def pair_scores(critic: cr.MLP, x, y, d_x: int):
+def pair_scores(critic: cr.MLP, x: Any, y: Any, d_x: int) -> Any:
     """``S_ij = V([x_i, y_j])`` for all pairs, shape ``(len(x), len(y))``, with the
     first layer split as ``x_i W_x + y_j W_y + b`` (one product per side instead of
     one per pair)."""
@@ -93,13 +96,13 @@ def _standardize_into_first_layer(critic: cr.MLP, shift, scale) -> cr.MLP:
 
 
 def mutual_information(
-    x,
-    y,
+    x: Any,
+    y: Any,
     *,
-    key,
+    key: Any,
     objective: str = "smile",
-    hidden=(32, 32),
-    optimizer=None,
+    hidden: Sequence[int] = (32, 32),
+    optimizer: Any = None,
     learning_rate: float = 1e-3,
     batch_size: int = 256,
     negatives: int | None = 8,
@@ -107,8 +110,8 @@ def mutual_information(
     eval_fraction: float = 0.5,
     block_size: int = 32,
     standardize: bool = True,
-    dtype=None,
-    **objective_options,
+    dtype: DTypeLike | None = None,
+    **objective_options: Any,
 ) -> Estimate:
     r"""Estimate ``I(X; Y)`` in nats from paired samples ``x[i], y[i]``.
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -192,7 +192,7 @@ def wasserstein(lipschitz: str = "gp") -> Objective:
 _DEFAULTS = {"kl": "smile", "js": "classifier", "tv": "bounded", "wasserstein": "gp"}
 
 
-def objective(divergence: str, name: str | None = None, **options) -> Objective:
+def objective(divergence: str, name: str | None = None, **options: Any) -> Objective:
     """The objective for ``divergence`` (``"kl"``, ``"js"``, ``"tv"``, ``"wasserstein"`` or a
     table generator); ``name`` picks among ``fgan``, ``classifier``, ``bounded``, ``dv``,
     ``mine``, ``nwj``, ``smile`` and, for ``wasserstein``, ``clip``/``gp``/``sn``.

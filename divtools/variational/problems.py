@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+from numpy.typing import DTypeLike
 
 __all__ = ["MIProblem", "correlated_gaussians", "rho_for_mi"]
 
@@ -34,7 +35,9 @@ def rho_for_mi(mi: float, d: int) -> float:
     return math.sqrt(-math.expm1(-2.0 * mi / d))
 
 
-def correlated_gaussians(mi: float, d: int = 20, batch_size: int = 64, dtype=jnp.float32) -> MIProblem:
+def correlated_gaussians(
+    mi: float, d: int = 20, batch_size: int = 64, dtype: DTypeLike = jnp.float32
+) -> MIProblem:
     """The staircase problem at mutual information ``mi`` nats in dimension ``d``."""
     rho = rho_for_mi(mi, d)
     s = math.sqrt(1.0 - rho * rho)
