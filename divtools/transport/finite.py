@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike
 from divtools._core import backend as B
 from divtools._core import validate
 from divtools.transport.line import check_order, wasserstein_1d
+from divtools.transport.simplex import transportation_simplex
 
 __all__ = [
     "KRResult",
@@ -138,24 +139,29 @@ def _support_potentials(C, rows, cols):
     (after capping huge entries, say) can be orders of magnitude larger, and
     their sum ``sum a f + sum b g`` then cancels.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import breadth_first_order, connected_components
-
     m, n = C.shape
-    graph = coo_matrix((np.ones(rows.size), (rows, m + cols)), shape=(m + n, m + n)).tocsr()
-    count, label = connected_components(graph, directed=False)
-    degree = np.bincount(np.concatenate([rows, m + cols]), minlength=m + n)
-    pot = np.full(m + n, np.nan)
-    first = np.full(count, -1)
-    first[label[::-1]] = np.arange(m + n)[::-1]  # a node of each component
-    for root in first:
-        if degree[root] == 0:
-            continue  # isolated: no support
-        order, pred = breadth_first_order(graph, root, directed=False)
-        pot[root] = 0.0
-        for v in order[1:].tolist():
-            u = int(pred[v])
-            pot[v] = C[u, v - m] - pot[u] if v >= m else C[v, u - m] - pot[u]
+    adjacency: list[list[int]] = [[] for _ in range(m + n)]
+    for i, j in zip(rows.tolist(), cols.tolist()):
+        adjacency[i].append(m + j)
+        adjacency[m + j].append(i)
+    pot = [math.nan] * (m + n)
+    label = [-1] * (m + n)
+    count = 0
+    for root in range(m + n):  # breadth first over each connected component of the support
+        if label[root] >= 0:
+            continue
+        label[root] = count
+        if adjacency[root]:
+            pot[root] = 0.0
+            queue = [root]
+            for u in queue:
+                for v in adjacency[u]:
+                    if label[v] < 0:
+                        label[v] = count
+                        pot[v] = float(C[u, v - m] if v >= m else C[v, u - m]) - pot[u]
+                        queue.append(v)
+        count += 1
+    pot, label = np.array(pot), np.array(label)
     f, g = pot[:m], pot[m:]
     supported = np.isfinite(pot)
     comps = np.unique(label[supported])
@@ -238,6 +244,11 @@ def _highs(a, b, C):
     return np.maximum(res.x.reshape(m, n), 0.0)
 
 
+#: Problems with at most this many cells are solved by the transportation simplex
+#: in NumPy (milliseconds, nothing imported); larger ones by POT's network simplex.
+SMALL_PROBLEM = 1024
+
+
 def _solve(a, b, C):
     """``(plan, f, g)`` for the cost ``C``, certified optimal."""
     shift = float(C.min())
@@ -246,6 +257,12 @@ def _solve(a, b, C):
     typical = float(np.median(sample)) or float(sample.max()) or 1.0
     cap = 1e6 * typical
     capped = C0.max() > cap
+    if C0.size <= SMALL_PROBLEM:
+        solved = _small(a, b, np.minimum(C0, cap) if capped else C0, C0)
+        if solved is not None:
+            plan, f, g, support = solved
+            c = math.fsum((b * g).tolist())
+            return plan, f + c + min(shift, 0.0), g - c, support
     plan = _emd(a, b, np.minimum(C0, cap) if capped else C0)
     if capped and np.any(plan[C0 > cap] > 0):  # the optimum needs an expensive entry
         plan = _emd(a, b, C0)
@@ -267,6 +284,29 @@ def _solve(a, b, C):
     # gauge: sum_j b_j g_j = 0, then put the shift back into f
     c = math.fsum((b * g).tolist())
     return plan, f + c + min(shift, 0.0), g - c, (rows, cols)
+
+
+def _small(a, b, C_solve, C0):
+    """The transportation simplex's answer on ``C_solve`` (the costs, capped), certified
+    for the costs ``C0``, or None (then the network simplex).
+
+    Potentials optimal for capped costs ``C_solve <= C0`` stay dual feasible for
+    ``C0``, and complementary wherever the plan avoids the capped entries.
+    """
+    solved = transportation_simplex(a, b, C_solve)
+    if solved is None:
+        return None
+    plan, f, g = solved
+    rows, cols = np.nonzero(plan)
+    if np.any(C_solve[rows, cols] != C0[rows, cols]):
+        return None  # the plan needs an expensive entry
+    f, g = _support_potentials(C0, rows, cols)  # well conditioned: of the size of the costs used
+    scale = max(
+        float(np.abs(C0[rows, cols]).max(initial=0.0)), float(np.abs(f).max()), float(np.abs(g).max()), 1e-300
+    )
+    if not _certified(C0, a, b, plan, rows, cols, f, g, 1e-12 * scale * max(C0.shape)):
+        return None
+    return plan, f, g, (rows, cols)
 
 
 def _result(a, b, C, plan, f, g, support) -> OTResult:

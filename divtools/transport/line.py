@@ -174,25 +174,93 @@ def _levels(w: Any) -> tuple[Any, Any]:
     """Normalised cumulative levels of the weights ``w`` as double-words.
 
     NumPy's ``cumsum`` adds left to right, so Knuth's two-sum recovers the
-    rounding error of each step ``hi_k = fl(hi_{k-1} + w_k)`` exactly; their
-    running sum (in any order: it is ``eps`` times smaller) completes the
-    double-word. XLA's cumsum is not sequential: there the double-words are
-    added in an associative scan. Then divided by the total.
+    rounding error of each step ``hi_k = fl(hi_{k-1} + w_k)`` exactly
+    (:func:`_levels_from_cumsum`). XLA's cumsum is not sequential: there the
+    double-words are added in an associative scan. Then divided by the total.
     """
     xp = B.namespace(w)
     if xp is np:
         hi = np.cumsum(w, axis=-1)
-        prev = np.concatenate([np.zeros_like(hi[..., :1]), hi[..., :-1]], axis=-1)
-        bb = hi - prev
-        lo = np.cumsum((prev - (hi - bb)) + (w - bb), axis=-1)
-    else:
+        if w.size > XLA_ABOVE:  # the arithmetic after the cumsum, fused: about 10x faster
+            return tuple(np.asarray(x) for x in B.XLA.run(_levels_from_cumsum, w, hi, x64=True))
+        return _levels_from_cumsum(w, hi)
 
-        def add(left, right):
-            s, e = nx.two_sum(left[0], right[0])
-            return nx.fast_two_sum(s, e + (left[1] + right[1]))
+    def add(left, right):
+        s, e = nx.two_sum(left[0], right[0])
+        return nx.fast_two_sum(s, e + (left[1] + right[1]))
 
-        hi, lo = B.jax.lax.associative_scan(add, (w, xp.zeros_like(w)), axis=w.ndim - 1)
+    hi, lo = B.jax.lax.associative_scan(add, (w, xp.zeros_like(w)), axis=w.ndim - 1)
     return _last_level_is_one(*nx.dd_div(hi, lo, hi[..., -1:], lo[..., -1:]))
+
+
+def _levels_from_cumsum(w: Any, hi: Any) -> tuple[Any, Any]:
+    """Levels from ``hi = cumsum(w)`` summed left to right: the two-sum errors of its
+    steps, summed (in any order: they are ``eps`` times smaller), complete the
+    double-words, which are divided by the total."""
+    xp = B.namespace(w, hi)
+    prev = xp.concatenate([xp.zeros_like(hi[..., :1]), hi[..., :-1]], axis=-1)
+    bb = hi - prev
+    lo = xp.cumsum((prev - (hi - bb)) + (w - bb), axis=-1)
+    return _last_level_is_one(*nx.dd_div(hi, lo, hi[..., -1:], lo[..., -1:]))
+
+
+#: NumPy input with more samples than this is merged and summed by compiled XLA
+#: passes (the sort stays NumPy's, about 25x faster than XLA's on the CPU).
+XLA_ABOVE = 2**16
+
+
+def _merge_scan(ta_hi: Any, ta_lo: Any, tb_hi: Any, tb_lo: Any, u: Any, v: Any, *, p: float) -> Any:
+    """``sum |u_i - v_j|^p (t_k - t_{k-1})`` for each row, walking both level sequences.
+
+    At each step the smaller next level (compared as double-words; on ties the
+    level of u) closes the current interval, whose active samples are the
+    current ``u_i`` and ``v_j``. One pass, no merged arrays; each row's terms
+    are summed exactly (:func:`divtools._core.numerics.exact_sum`). A batch is
+    walked as one sequence: row ``r``'s levels are shifted to ``r + t``
+    (exactly, as double-words), so rows follow each other and row ``r`` closes
+    its ``n + m`` intervals at steps ``r (n + m)`` to ``(r + 1)(n + m) - 1`` (an
+    interval that strays across a row end has length zero). On the CPU one
+    sequential scan beats a vmapped one (a vector of gathers per step) by about
+    2.5x, and a merge by sorting by about 3x.
+    """
+    jax, jnp = B.jax, B.jnp
+    rows, n, m = u.shape[0], u.shape[-1], v.shape[-1]
+    if rows > 1:
+        r = jnp.arange(rows, dtype=u.dtype)[:, None]
+        ta_hi, ta_lo = nx.fast_two_sum(*_shift(r, ta_hi, ta_lo))
+        tb_hi, tb_lo = nx.fast_two_sum(*_shift(r, tb_hi, tb_lo))
+    ta_hi, ta_lo, tb_hi, tb_lo, u, v = (x.reshape(-1) for x in (ta_hi, ta_lo, tb_hi, tb_lo, u, v))
+    size_u, size_v, period = u.size, v.size, n + m
+
+    def step(carry, _):
+        i, j, prev_hi, prev_lo = carry
+        ah, al, bh, bl = ta_hi[i], ta_lo[i], tb_hi[j], tb_lo[j]
+        take_u = (ah < bh) | ((ah == bh) & (al <= bl))
+        hi, lo = jnp.where(take_u, ah, bh), jnp.where(take_u, al, bl)
+        d_hi, d_lo = nx.two_sum(hi, -prev_hi)
+        length = d_hi + (d_lo + (lo - prev_lo))
+        cost = jnp.abs(u[i] - v[j])
+        term = jnp.where(length > 0, cost, 0.0) if math.isinf(p) else _power(cost, p) * length
+        carry = (
+            jnp.where(take_u, jnp.minimum(i + 1, size_u - 1), i),
+            jnp.where(take_u, j, jnp.minimum(j + 1, size_v - 1)),
+            hi,
+            lo,
+        )
+        return carry, term
+
+    zero = jnp.zeros((), u.dtype)
+    _, terms = jax.lax.scan(step, (0, 0, zero, zero), None, length=rows * period)
+    terms = terms.reshape(rows, period)
+    if math.isinf(p):
+        return terms.max(-1)
+    hi, lo = nx.exact_sum(terms)  # non-negative terms: correct to an ulp of the total
+    return hi + lo
+
+
+def _shift(r: Any, hi: Any, lo: Any) -> tuple[Any, Any]:
+    s, e = nx.two_sum(r, hi)
+    return s, e + lo
 
 
 def _merge_order(hi: Any, lo: Any, n: int) -> Any:
@@ -203,8 +271,11 @@ def _merge_order(hi: Any, lo: Any, n: int) -> Any:
         return xp.lexsort((lo, hi), axis=-1)
     order = np.argsort(hi, axis=-1, kind="stable")  # two sorted runs: a linear merge
     h = np.take_along_axis(hi, order, -1)
-    if np.any(h[..., 1:] == h[..., :-1]):  # equal leading words: the low words decide
-        order = np.lexsort((lo, hi), axis=-1)
+    tie = h[..., 1:] == h[..., :-1]
+    if tie.any():  # equal leading words: the low words decide where they differ
+        lo_sorted = np.take_along_axis(lo, order, -1)
+        if np.any(tie & (lo_sorted[..., 1:] < lo_sorted[..., :-1])):
+            order = np.lexsort((lo, hi), axis=-1)
     return order
 
 
@@ -214,6 +285,10 @@ def _weighted(u: Any, a: Any, v: Any, b: Any, p: float, sort_pairs: Any) -> Any:
     (u, a), (v, b) = sort_pairs([(u, a), (v, b)])
     (ta_hi, ta_lo), (tb_hi, tb_lo) = _levels(a), _levels(b)
     n, m = u.shape[-1], v.shape[-1]
+    if xp is np and u.size + v.size > XLA_ABOVE:  # the two-pointer walk, compiled
+        batch = u.shape[:-1]
+        rows = [x.reshape(-1, x.shape[-1]) for x in (ta_hi, ta_lo, tb_hi, tb_lo, u, v)]
+        return np.asarray(B.XLA.run(_merge_scan, *rows, p=p, x64=u.dtype == np.float64)).reshape(batch)
     hi = xp.concatenate([ta_hi, tb_hi], axis=-1)
     lo = xp.concatenate([ta_lo, tb_lo], axis=-1)
     order = _merge_order(hi, lo, n)
