@@ -365,11 +365,14 @@ def exact_sum(x):
 
 
 def fsum(values: list) -> float:
-    """``math.fsum``, correctly rounded, with ``nan`` for ``inf - inf`` (not an error)."""
+    """``math.fsum``, correctly rounded, with ``nan`` for ``inf - inf`` and ``+-inf`` for a
+    sum beyond the float range (not errors)."""
     try:
         return math.fsum(values)
     except ValueError:  # inf - inf
         return math.nan
+    except OverflowError:  # finite terms whose sum leaves the float range
+        return math.copysign(math.inf, sum(values))
 
 
 def _fsum_rows(x):

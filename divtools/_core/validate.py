@@ -67,11 +67,12 @@ def _where(mask: np.ndarray) -> str:
     return f" (first at batch index {idx})"
 
 
-def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis) -> None:
+def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis, row_max=None) -> None:
     """Raise ``ValueError`` if any distribution (row) of ``name`` is invalid.
 
     ``row_min`` and ``row_sum`` are the minimum and the sum of each row along
-    the distribution axis (NumPy arrays of the batch shape).
+    the distribution axis (NumPy arrays of the batch shape); ``row_max``, where
+    given, tells an infinite entry from a sum that overflows.
     """
     if isinstance(row_min, float) or np.ndim(row_min) == 0:
         low, total = float(row_min), float(row_sum)  # one row: plain comparisons
@@ -95,7 +96,12 @@ def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis
         raise ValueError(f"{name}: contains -inf{_where(bad)}")
     bad = np.isinf(row_sum)
     if bad.any():
-        raise ValueError(f"{name}: contains inf (or its sum overflows){_where(bad)}")
+        if row_max is not None and np.all(np.isfinite(np.asarray(row_max)[bad])):
+            raise ValueError(
+                f"{name}: its sum overflows (entries up to {np.max(row_max):.6g}); pass "
+                f"normalize=True for weights or counts{_where(bad)}"
+            )
+        raise ValueError(f"{name}: contains inf{_where(bad)}")
     bad = row_min < 0
     if bad.any():
         raise ValueError(f"{name}: has negative entries (minimum {row_min[bad].min():.6g}){_where(bad)}")

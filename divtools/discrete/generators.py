@@ -167,11 +167,17 @@ class Generator:
       f_at_one: ``f(1)``, 0 except for ``gan``.
       parts: accurate summand kernels ``(a, b, d) -> terms``; the divergence is
         the sum over parts and outcomes (divided by the mass of ``q``).
-      log_terms: the same summand from logarithms, ``(log a, log b) -> terms``,
+      log_terms: the same summand from logarithms, ``(log a, log b, a, b) -> terms``
+        (the masses themselves where the caller has them more accurately than
+        ``exp(log a)``),
         free of cancellation where ``|log(a/b)| >= 1``; present where ``f(0)``
-        or ``f'(inf)`` is infinite, so that integrals of densities stay exact
-        where ``p/q`` leaves the floating-point range (there the kernels'
-        boundary values would be used).
+        or ``f'(inf)`` is infinite (and for ``gan``, whose divergence can be as
+        small as one such summand), so that sums and integrals stay exact where
+        ``p/q`` leaves the floating-point range (there the kernels' boundary
+        values would be used).
+      log_terms_below: the kernels are exact while both masses are at least this
+        multiple of the smallest normal number; below it ``log_terms`` take over
+        (32 where a kernel takes ``log(a/b)``, 1 where it divides by a mass).
       family: ``("alpha", a)`` or ``("skew_js", w)`` for members of a family
         (closed forms look the parameter up here), else None.
       logarithmic: whether the value is an information quantity that scales
@@ -193,6 +199,7 @@ class Generator:
     parts: tuple[Kernel, ...]
     f_at_one: float = 0.0
     log_terms: Callable | None = None
+    log_terms_below: float = 32.0
     conjugate_of_activation: Callable | None = None
     family: tuple | None = None
     logarithmic: bool = False
@@ -324,32 +331,35 @@ def _log_abs_expm1(x):
     return xp.where(x > 0, x + nx.log1p(-xp.exp(-xp.abs(x))), xp.log(-xp.expm1(-xp.abs(x))))
 
 
-def _kl_log_terms(la, lb):
-    xp = _ns(la, lb)
-    return xp.exp(la) * ((la - lb) - 1.0) + xp.exp(lb)
+def _kl_log_terms(la, lb, a, b):
+    return a * ((la - lb) - 1.0) + b
 
 
-def _reverse_kl_log_terms(la, lb):
-    return _kl_log_terms(lb, la)
+def _reverse_kl_log_terms(la, lb, a, b):
+    return _kl_log_terms(lb, la, b, a)
 
 
-def _jeffreys_log_terms(la, lb):
-    xp = _ns(la, lb)
-    return (xp.exp(la) - xp.exp(lb)) * (la - lb)
+def _jeffreys_log_terms(la, lb, a, b):
+    return (a - b) * (la - lb)
 
 
-def _pearson_log_terms(la, lb):
-    return _ns(lb).exp(lb + 2.0 * _log_abs_expm1(la - lb))  # b (a/b - 1)^2
+def _pearson_log_terms(la, lb, a, b):
+    return _ns(lb).exp(lb + 2.0 * _log_abs_expm1(la - lb))  # b (a/b - 1)^2 without overflow
 
 
-def _neyman_log_terms(la, lb):
-    return _pearson_log_terms(lb, la)
+def _neyman_log_terms(la, lb, a, b):
+    return _pearson_log_terms(lb, la, b, a)
 
 
-def _alpha_log_terms(a: float):
-    def log_terms(la, lb):
+def _gan_log_terms(la, lb, a, b):
+    # -(a log(1 + b/a) + b log(1 + a/b)) = -(a softplus(lb - la) + b softplus(la - lb))
+    return -(a * _softplus(lb - la) + b * _softplus(la - lb))
+
+
+def _alpha_log_terms(order: float):
+    def log_terms(la, lb, a, b):
         xp = _ns(la, lb)
-        return (xp.exp(lb + a * (la - lb)) - (1.0 - a) * xp.exp(lb) - a * xp.exp(la)) / (a * (a - 1.0))
+        return (xp.exp(lb + order * (la - lb)) - (1.0 - order) * b - order * a) / (order * (order - 1.0))
 
     return log_terms
 
@@ -500,6 +510,7 @@ def _gan_record() -> Generator:
         f_prime_at_inf=0.0,
         f_at_one=-2.0 * _LOG2,
         parts=(_gan_terms,),
+        log_terms=_gan_log_terms,
         logarithmic=True,
         formula="t log t - (t + 1) log(t + 1)",
         conjugate_formula="-log(1 - exp(y))",
@@ -548,6 +559,7 @@ def _pearson_record() -> Generator:
         f_prime_at_inf=math.inf,
         parts=(_pearson_terms,),
         log_terms=_pearson_log_terms,
+        log_terms_below=1.0,
         formula="(t - 1)^2",
         conjugate_formula="y^2/4 + y",
         activation_formula="v",
@@ -570,6 +582,7 @@ def _neyman_record() -> Generator:
         f_prime_at_inf=1.0,
         parts=(_neyman_terms,),
         log_terms=_neyman_log_terms,
+        log_terms_below=1.0,
         formula="(1 - t)^2 / t",
         conjugate_formula="2 - 2 sqrt(1 - y)",
         activation_formula="1 - exp(-v)",

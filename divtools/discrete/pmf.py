@@ -128,7 +128,7 @@ def _power_of_two_scales(sum_p: Any, sum_q: Any) -> tuple[Any, Any]:
     return xp.ldexp(xp.ones_like(sum_p), j), scale_q
 
 
-def _exact_inputs(p: Any, q: Any) -> tuple[Any, Any, Any, Any]:
+def _exact_inputs(p: Any, q: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
     """``(a, b, d, sum b)`` with ``a = p sum(q)/sum(p)`` and ``d = a - b`` error-free.
 
     After exact power-of-two scaling: the differences ``p - q`` are split
@@ -137,7 +137,10 @@ def _exact_inputs(p: Any, q: Any) -> tuple[Any, Any, Any, Any]:
     quotient; and ``g p`` is split so that its leading part is an exact
     product. Where ``(1 + g) p`` and ``q`` nearly cancel, ``p - q`` is exact
     (Sterbenz) and so is its sum with the leading part of ``g p``.
+
+    Also returns ``log(a/p)`` and ``log(b/q)`` per row (for :func:`_extremes`).
     """
+    xp = B.namespace(p, q)
     scale_p, scale_q = _power_of_two_scales(p.sum(-1), q.sum(-1))
     p = p * scale_p[..., None]
     q = q * scale_q[..., None]
@@ -155,7 +158,7 @@ def _exact_inputs(p: Any, q: Any) -> tuple[Any, Any, Any, Any]:
     p_hi = nx.split_high(p)
     d = ((d_hi + g_hi * p_hi) + g_hi * (p - p_hi)) + (g_lo * p + d_lo)
     a = p + (g1 + g2)[..., None] * p
-    return a, q, d, q.sum(-1)
+    return a, q, d, q.sum(-1), xp.log(scale_p) + nx.log1p(g1 + g2), xp.log(scale_q)
 
 
 def _finish(value: Any, sum_q: Any, q_zero: Any, p_zero: Any, gen: Generator, log_base: float | None) -> Any:
@@ -187,19 +190,89 @@ def _host(
     if p.ndim == 1:
         return _host_pair(p, q, gen, normalize, log_base, axis, names)
     n, dtype = p.shape[-1], p.dtype
-    validate.check_rows(names[0], p.min(-1), p.sum(-1), n, dtype, normalize, axis)
-    validate.check_rows(names[1], q.min(-1), q.sum(-1), n, dtype, normalize, axis)
-    a, b, d, sum_b = _exact_inputs(p, q)
-    hi, lo = nx.exact_sum(gen.terms(a, b, d))
+    with np.errstate(all="ignore"):
+        P, Q = (_tamed(x) if normalize else x for x in (p, q))
+        for name, x, xs in zip(names, (p, q), (P, Q)):
+            validate.check_rows(name, x.min(-1), xs.sum(-1), n, dtype, normalize, axis, x.max(-1))
+        a, b, d, sum_b, log_fa, log_fb = _exact_inputs(P, Q)
+        log_fa, log_fb = log_fa + _log_scale(p, P), log_fb + _log_scale(q, Q)
+        terms = _extremes(gen, a, b, gen.terms(a, b, d), p, q, log_fa, log_fb)
+    hi, lo = nx.exact_sum(terms)
     q_zero = gen.infinite_when_q_zero and ((q == 0) & (p > 0)).any(-1)
     p_zero = gen.infinite_when_p_zero and ((p == 0) & (q > 0)).any(-1)
     return _finish(hi + lo, sum_b, q_zero, p_zero, gen, log_base)
+
+
+def _log_scale(x: np.ndarray, tamed: np.ndarray) -> Any:
+    """``log(tamed / x)`` per row (0 where :func:`_tamed` left the row alone)."""
+    if tamed is x:
+        return 0.0
+    top = x.max(-1)
+    return np.log(np.where(top > 0, tamed.max(-1) / np.where(top > 0, top, 1.0), 1.0))
+
+
+def _tamed(x: np.ndarray) -> np.ndarray:
+    """Rows whose largest entry reaches ``2**1000`` scaled by a power of two so that it
+    is below 2 (their sums would overflow); exact for every entry within ``2**1074``
+    of that largest one, which is where a mass's share stays in the float range."""
+    top = x.max(-1, keepdims=True)
+    if not np.any(top >= 2.0**1000):
+        return x
+    _, e = np.frexp(np.where(np.isfinite(top) & (top >= 2.0**1000), top, 1.0))
+    return np.ldexp(x, -e)
+
+
+def _extremes(gen: Generator, a: Any, b: Any, terms: Any, p: Any, q: Any, log_fa: Any, log_fb: Any) -> Any:
+    """The summands of the outcomes whose masses stand in a ratio beyond the float
+    range, recomputed from the logarithms of the masses.
+
+    The kernels raise masses to at least ``gen.log_terms_below * tiny`` so that
+    ``a/b`` stays a normal number; that changes the summand only where ``f(0)`` or
+    ``f'(inf)`` is infinite (``b log(b/a)``, ``(a - b)^2/b``, ...) or the divergence
+    can be as small as such a summand (``gan``), and only where one mass is below
+    that bound. There the generator's ``log_terms`` give the summand from
+    ``log a = log p + log(a/p)`` and ``log b = log q + log(b/q)``: logarithms of the
+    inputs themselves, exact also for subnormal masses (whose normalised values
+    would have lost digits). Under XLA subnormal masses read as zero.
+    """
+    if gen.log_terms is None:
+        return terms
+    xp = B.namespace(a, b, terms)
+    floor = gen.log_terms_below * nx.tiny(a.dtype)
+    extreme = (xp.minimum(a, b) < floor) & (p > 0) & (q > 0)
+    la_shift = xp.broadcast_to(xp.asarray(log_fa)[..., None], a.shape)
+    lb_shift = xp.broadcast_to(xp.asarray(log_fb)[..., None], b.shape)
+    if xp is np:
+        if extreme.any():
+            terms = np.array(terms, copy=True)
+            la = np.log(p[extreme]) + la_shift[extreme]
+            lb = np.log(q[extreme]) + lb_shift[extreme]
+            terms[extreme] = gen.log_terms(la, lb, _mass(a[extreme], la), _mass(b[extreme], lb))
+        return terms
+    # elsewhere log_terms sees (0, -1): finite, and so is its derivative (a where alone
+    # would pass a NaN derivative of the unused branch on to jax.grad)
+    safe_p, safe_q = xp.where(extreme, p, 1.0), xp.where(extreme, q, 1.0)
+    la = xp.where(extreme, xp.log(safe_p) + la_shift, 0.0)
+    lb = xp.where(extreme, xp.log(safe_q) + lb_shift, -1.0)
+    ea = xp.where(extreme, _mass(a, la), 1.0)
+    eb = xp.where(extreme, _mass(b, lb), math.exp(-1.0))
+    return xp.where(extreme, gen.log_terms(la, lb, ea, eb), terms)
+
+
+def _mass(x: Any, log_x: Any) -> Any:
+    """The mass as accurately as known: itself where it is a normal number (its
+    exponential has the logarithm's rounding times ``|log x|``), else ``exp(log x)``."""
+    xp = B.namespace(x, log_x)
+    return xp.where(x >= nx.tiny(x.dtype), x, xp.exp(log_x))
 
 
 #: The table's kernels raise no floating-point warning on masses of at least the
 #: smallest normal number (sanitised ratios, no overflow); NumPy's ``errstate``
 #: (about 2 us) is entered only for the others.
 _QUIET = frozenset(GENERATORS.values())
+
+#: Masses below this (``32 tiny``) are raised to it in the kernels' ratios.
+_FLOOR = 32.0 * float(np.finfo(np.float64).tiny)
 
 
 def _host_pair(
@@ -220,31 +293,42 @@ def _host_pair(
     totals differ by more than ``64 eps``, the exact route (:func:`_exact_inputs`).
     """
     n, dtype = p.shape[-1], p.dtype
+    P, Q = p, q
     pl, ql = p.tolist(), q.tolist()
     sum_p, sum_q = nx.fsum(pl), nx.fsum(ql)
     min_p, min_q = min(pl), min(ql)
-    validate.check_rows(names[0], min_p, sum_p, n, dtype, normalize, axis)
-    validate.check_rows(names[1], min_q, sum_q, n, dtype, normalize, axis)
-    diff = p - q
+    if normalize and not (sum_p < math.inf and sum_q < math.inf):
+        P, Q = _tamed(p[None])[0], _tamed(q[None])[0]  # sums beyond the float range: scaled exactly
+        sum_p, sum_q = nx.fsum(P.tolist()), nx.fsum(Q.tolist())
+    validate.check_rows(
+        names[0], min_p, sum_p, n, dtype, normalize, axis, max(pl) if sum_p == math.inf else None
+    )
+    validate.check_rows(
+        names[1], min_q, sum_q, n, dtype, normalize, axis, max(ql) if sum_q == math.inf else None
+    )
+    diff = P - Q
     g = -nx.fsum(diff.tolist()) / sum_p
-    a, d, sum_b = p, diff, sum_q
+    a, b, d, sum_b = P, Q, diff, sum_q
+    log_fa = log_fb = 0.0
     if g != 0.0:
         a = None
         if abs(g) <= 64 * validate.eps(dtype) and 0.0625 <= sum_q <= 16.0:
-            gp = g * p
+            gp = g * P
             d = diff + gp
             if (np.abs(d) >= np.abs(gp)).all():  # no cancellation: d to a few ulps
-                a = p + gp
+                a, log_fa = P + gp, math.log1p(g)
         if a is None:
-            a, q, d, sum_b = _exact_inputs(p, q)
+            a, b, d, sum_b, log_fa, log_fb = _exact_inputs(P, Q)
             sum_b = float(sum_b)
-    small = nx.tiny(dtype)
-    if min_p >= small and min_q >= small and gen in _QUIET:
-        terms = gen.terms(a, q, d).tolist()
+    scaled = a is not P and b is not Q or P is not p  # masses may have become tiny
+    if not scaled and min_p >= _FLOOR and min_q >= _FLOOR and gen in _QUIET:
+        terms = gen.terms(a, b, d)  # the common case: nothing extreme, nothing to warn about
     else:
         with np.errstate(all="ignore"):  # inf where the mathematics says so, and no warning
-            terms = gen.terms(a, q, d).tolist()
-    value = nx.fsum(terms) / sum_b
+            log_fa = log_fa + _log_scale(p[None], P[None])[0]
+            log_fb = log_fb + _log_scale(q[None], Q[None])[0]
+            terms = _extremes(gen, a, b, gen.terms(a, b, d), p, q, log_fa, log_fb)
+    value = nx.fsum(terms.tolist()) / sum_b
     if (gen.infinite_when_q_zero and min_q == 0.0 and ((q == 0) & (p > 0)).any()) or (
         gen.infinite_when_p_zero and min_p == 0.0 and ((p == 0) & (q > 0)).any()
     ):
@@ -258,17 +342,41 @@ def _host_pair(
 # XLA: large concrete input, or input on an accelerator.
 
 
-def _row_stats(p: Any, q: Any, *, zeros: bool) -> dict:
+def _subnormal(x: np.ndarray) -> bool:
+    """Whether a NumPy array holds a positive mass below the smallest normal number.
+
+    XLA reads such masses as zero; arrays with them are computed on the host. The
+    minimum (one fast pass) settles it unless there are zeros; then the smallest
+    positive entry is the smallest of the bit patterns minus one, read as unsigned
+    integers (zero wraps around to the largest).
+    """
+    low = x.min()
+    if not low < nx.tiny(x.dtype):  # also NaN: validation reports it
+        return False
+    if low > 0:
+        return True
+    bits = x.view(np.uint64 if x.dtype == np.float64 else np.uint32)
+    smallest = (bits - bits.dtype.type(1)).min() + bits.dtype.type(1)
+    return 0 < float(smallest.view(x.dtype)) < nx.tiny(x.dtype)
+
+
+def _row_stats(p: Any, q: Any, *, zeros: bool, extremes: float = 0.0) -> dict:
     """Per-row statistics for validation and the fast route, in few passes.
 
     ``min`` is taken over both inputs at once (the rare failing case is
     diagnosed separately); the zero patterns only when the divergence can be
-    infinite.
+    infinite; with ``extremes``, the number of outcomes with both masses
+    positive and one below ``extremes * tiny`` (:func:`_extremes`), counted by
+    arithmetic that fuses.
     """
     xp = B.namespace(p, q)
-    stats = dict(min=xp.minimum(p, q).min(-1), sum_p=p.sum(-1), sum_q=q.sum(-1), sum_d=(p - q).sum(-1))
+    low = xp.minimum(p, q)
+    stats = dict(min=low.min(-1), sum_p=p.sum(-1), sum_q=q.sum(-1), sum_d=(p - q).sum(-1))
     if zeros:
         stats["zeros"] = _zero_patterns(p, q)
+    if extremes:
+        below = 1.0 - xp.minimum(xp.floor(low * (1.0 / (extremes * nx.tiny(p.dtype)))), 1.0)
+        stats["extremes"] = (xp.sign(p) * xp.sign(q) * below).sum(-1)
     return stats
 
 
@@ -347,14 +455,21 @@ def _compiled(
     n, batch = p.shape[-1], p.shape[:-1]
     if A.jax_out and p.size <= _SMALL:  # on an accelerator: a few program shapes, not one per size
         p, q, rows = _padded(p, q)
+        host_p = host_q = None
     else:
         p, q = p.reshape(-1, n), q.reshape(-1, n)
+        host_p, host_q = p, q
         if not A.jax_out:  # NumPy input: to the device once, for every pass
             p, q = B.to_device(p, 0), B.to_device(q, 1)
         rows = lambda r: np.asarray(r).reshape(batch)
     needs_zeros = gen.infinite_when_q_zero or gen.infinite_when_p_zero
-    stats = B.jax.device_get(A.run(_row_stats, p, q, zeros=needs_zeros))
+    extremes = gen.log_terms_below if gen.log_terms is not None else 0.0
+    stats = B.jax.device_get(A.run(_row_stats, p, q, zeros=needs_zeros, extremes=extremes))
     stats = {key: rows(value) for key, value in stats.items()}
+    if normalize and not A.jax_out and not np.all(np.isfinite(stats["sum_p"]) & np.isfinite(stats["sum_q"])):
+        return rows(
+            _host(host_p, host_q, gen, normalize, log_base, axis, names)
+        )  # sums beyond the float range
     dtype = np.dtype(p.dtype)
     min_p = min_q = stats["min"]
     if not np.all(stats["min"] >= 0):  # NaN or negative: find out which input
@@ -364,7 +479,12 @@ def _compiled(
     sum_p, sum_q = stats["sum_p"], stats["sum_q"]
     gamma = (-stats["sum_d"] / sum_p).astype(dtype)
     scale_p, scale_q = _power_of_two_scales(sum_p, sum_q)
-    fast = np.all(scale_p == 1) and np.all(scale_q == 1) and np.all(np.abs(gamma) <= 64 * np.finfo(dtype).eps)
+    fast = (
+        np.all(scale_p == 1)
+        and np.all(scale_q == 1)
+        and np.all(np.abs(gamma) <= 64 * np.finfo(dtype).eps)
+        and not np.any(stats.get("extremes", 0.0))  # the exact route recomputes those from logs
+    )
     if not fast:
         return rows(B.jax.device_get(A.run(_traced, p, q, gen=gen, log_base=log_base)))
     g = np.zeros(p.shape[0], dtype)
@@ -418,9 +538,10 @@ def partials(gen: Generator, a: Any, b: Any) -> tuple[Any, Any]:
 
 def _traced(p: Any, q: Any, *, gen: Generator, log_base: float | None) -> Any:
     """The exact route as one traceable function (no value checks)."""
-    a, b, d, sum_q = _exact_inputs(p, q)
-    hi, lo = nx.exact_sum(_differentiable_terms(gen)(a, b, d))  # error ~ eps**2: no drift
-    q_zero, p_zero = _split_zero_patterns(_zero_patterns(a, b))
+    a, b, d, sum_q, log_fa, log_fb = _exact_inputs(p, q)
+    terms = _extremes(gen, a, b, _differentiable_terms(gen)(a, b, d), p, q, log_fa, log_fb)
+    hi, lo = nx.exact_sum(terms)  # error ~ eps**2: no drift
+    q_zero, p_zero = _split_zero_patterns(_zero_patterns(p, q))  # of the inputs: scaling may underflow
     return _finish(hi + lo, sum_q, q_zero, p_zero, gen, log_base)
 
 
@@ -461,7 +582,7 @@ def divergence(
     axis = int(axis)
     A = B.take(names, (p, q), xla_above=XLA_ABOVE)
     P, Q = outcomes_last(*A.values, axis, names)
-    if A.evaluator is B.NUMPY:
+    if A.evaluator is B.NUMPY or (not A.jax_out and (_subnormal(P) or _subnormal(Q))):
         value = _host(P, Q, gen, normalize, log_base, axis, names)
     elif A.evaluator is B.TRACE:
         value = _traced(P, Q, gen=gen, log_base=log_base)

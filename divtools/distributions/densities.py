@@ -243,7 +243,8 @@ def _integrand(gen: Generator, lp: np.ndarray, lq: np.ndarray) -> tuple[np.ndarr
         far = np.abs(delta) > _LOG_SWITCH
         if gen.log_terms is not None:
             if far.any():
-                value = np.where(far, gen.log_terms(np.where(far, lp0, 0.0), np.where(far, lq0, 0.0)), value)
+                lp_far, lq_far = np.where(far, lp0, 0.0), np.where(far, lq0, 0.0)
+                value = np.where(far, gen.log_terms(lp_far, lq_far, np.exp(lp_far), np.exp(lq_far)), value)
         else:
             beyond = np.abs(delta) > 700.0
             if math.isinf(at_inf):
