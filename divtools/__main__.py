@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     cmp_.add_argument("--digits", type=int, default=10, help="significant digits (default 10)")
     cmp_.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
+    if not 1 <= args.digits <= 17:
+        parser.error(f"--digits: expected an integer from 1 to 17, got {args.digits}")
     try:
         p = _parse(args.p, "P")
         q = _parse(args.q, "Q")

@@ -52,9 +52,9 @@ TABLE = {
 
 def entry(name):
     if name.startswith("alpha("):
-        return _alpha(mp.mpf(name[6:-1]))
+        return _alpha(mp.mpf(float(name[6:-1])))
     if name.startswith("skew_js("):
-        return _skew(mp.mpf(name[8:-1]))
+        return _skew(mp.mpf(float(name[8:-1])))
     if name == "js":  # log 2 at the working precision, not at import time
         return TABLE[name][0], mp.log(2) / 2, mp.log(2) / 2
     return TABLE[name]

@@ -331,7 +331,13 @@ def _compute_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32) if dtype.itemsize < 4 else dtype
 
 
-def take(names: Sequence[str], values: Sequence[Any], *, xla_above: float = float("inf")) -> Arrays:
+def take(
+    names: Sequence[str],
+    values: Sequence[Any],
+    *,
+    xla_above: float = float("inf"),
+    optional: Sequence[str] | None = None,
+) -> Arrays:
     """Convert ``values`` by the array rule and choose their evaluator.
 
     Args:
@@ -340,10 +346,15 @@ def take(names: Sequence[str], values: Sequence[Any], *, xla_above: float = floa
       xla_above: concrete NumPy input with more elements than this (all arrays
         together) runs on the XLA evaluator; the caller measured where XLA
         is faster.
+      optional: the names that may be ``None`` (by default every one).
 
     Raises:
       TypeError: an argument that is not an array of real numbers, naming it.
     """
+    if optional is not None:
+        for name, v in zip(names, values):
+            if v is None and name not in optional:
+                raise TypeError(f"{name}: expected an array of real numbers, got None")
     jax_module = sys.modules.get("jax")
     jax_array = None if jax_module is None else jax_module.Array
     if jax_array is None or not any(isinstance(v, jax_array) for v in values):

@@ -350,7 +350,18 @@ def exact_sum(x):
     n = x.shape[-1]
     log2n = int(np.ceil(np.log2(max(n, 2)))) + 1
     small = tiny(x.dtype)
-    x = pinned(x)  # else x = a * b may be contracted into sigma + x in one place only
+    top = np.finfo(x.dtype).maxexp - log2n - 2
+    # rows whose largest entry is within 2 n of the float range would overflow sigma:
+    # they are summed scaled down by a power of two (as two normal factors: XLA flushes
+    # subnormal constants), and scaled back
+    finite = xp.isfinite(x)
+    infinite = xp.sum(xp.where(finite, 0.0, x), axis=-1)  # +-inf, or nan for inf - inf and nan
+    x = xp.where(finite, x, 0.0)
+    _, e_max = xp.frexp(xp.max(xp.abs(x), axis=-1, keepdims=True))
+    shift = xp.maximum(e_max - top, 0)
+    one = xp.ones_like(x[..., :1])
+    down = (xp.ldexp(one, -(shift // 2)), xp.ldexp(one, -(shift - shift // 2)))
+    x = pinned((x * down[0]) * down[1])  # else x = a * b may be contracted into sigma + x in one place only
 
     def extract(v):
         m = xp.maximum(xp.max(xp.abs(v), axis=-1, keepdims=True), small)
@@ -361,7 +372,10 @@ def exact_sum(x):
 
     s1, r = extract(x)
     s2, r = extract(r)
-    return two_sum(s1, s2 + r.sum(-1))
+    hi, lo = two_sum(s1, s2 + r.sum(-1))
+    up0, up1 = 1.0 / down[0][..., 0], 1.0 / down[1][..., 0]
+    hi, lo = (hi * up0) * up1, (lo * up0) * up1
+    return xp.where(infinite == 0, hi, infinite), xp.where(infinite == 0, lo, 0.0)
 
 
 def fsum(values: list) -> float:

@@ -19,7 +19,18 @@ import math
 
 import numpy as np
 
-__all__ = ["check_base", "check_rows", "eps", "normalization_tolerance"]
+__all__ = [
+    "check_base",
+    "check_rows",
+    "choice",
+    "count",
+    "eps",
+    "flag",
+    "normalization_tolerance",
+    "positive",
+    "probability",
+    "real",
+]
 
 
 _EPS: dict = {}
@@ -119,3 +130,77 @@ def check_rows(name: str, row_min, row_sum, n: int, dtype, normalize: bool, axis
                 f"tolerance {tol:.2g}); pass normalize=True to divide by the sum"
                 f"{_where(bad)}"
             )
+
+
+# --------------------------------------------------------------------------
+# Scalar arguments: one checker per kind, each naming the argument.
+
+
+def _describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def real(
+    name: str,
+    value,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+    finite: bool = True,
+) -> float:
+    """``value`` as a float in the given range; ``TypeError``/``ValueError`` naming ``name``.
+
+    Booleans, strings, ``None``, complex numbers, arrays with more than one
+    element are rejected; NaN always, infinities when ``finite``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if not (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"):
+            raise TypeError(f"{name}: expected a real number, got {_describe(value)}")
+    x = float(value)
+    if math.isnan(x) or (finite and math.isinf(x)):
+        raise ValueError(f"{name}: expected a finite real number, got {x}")
+    below = x <= low if low_open else x < low
+    above = x >= high if high_open else x > high
+    if below or above:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        raise ValueError(f"{name}: expected a number in {lo}{low:g}, {high:g}{hi}, got {x:g}")
+    return x
+
+
+def positive(name: str, value, *, finite: bool = True) -> float:
+    """``value`` as a positive float (``> 0``)."""
+    return real(name, value, low=0.0, low_open=True, finite=finite)
+
+
+def probability(name: str, value) -> float:
+    """``value`` as a float in the open interval ``(0, 1)``."""
+    return real(name, value, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def count(name: str, value, *, minimum: int = 1) -> int:
+    """``value`` as an int ``>= minimum`` (integral floats such as ``4.0`` are not accepted)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer >= {minimum}, got {_describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def flag(name: str, value) -> bool:
+    """``value`` as a bool (``True``/``False`` only)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {_describe(value)}")
+    return bool(value)
+
+
+def choice(name: str, value, options) -> str:
+    """``value`` as one of the strings ``options``; an unknown one lists them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected one of {', '.join(map(repr, options))}, got {_describe(value)}")
+    if value not in options:
+        raise ValueError(f"{name}: unknown {value!r}; expected one of {', '.join(map(repr, options))}")
+    return value

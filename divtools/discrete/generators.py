@@ -53,6 +53,7 @@ the CPU path reduces each part in its own fused pass.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import functools
 import math
 from collections.abc import Callable
@@ -61,6 +62,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from divtools._core import numerics as nx
+from divtools._core import validate
 from divtools._core.backend import is_jax, jax, jnp, namespace
 
 __all__ = [
@@ -125,7 +127,8 @@ def _follow_array_rule(fn: Callable) -> Callable:
         if any(is_jax(a) for a in args):
             return fn(*args)
         arrays = [np.asarray(a) for a in args]
-        return fn(*(a if a.dtype.kind == "f" else a.astype(np.float64) for a in arrays))
+        with np.errstate(all="ignore"):  # IEEE values, as JAX gives them: no warnings
+            return fn(*(a if a.dtype.kind == "f" else a.astype(np.float64) for a in arrays))
 
     wrapped._divtools_array_rule = True
     return wrapped
@@ -161,6 +164,10 @@ class Generator:
       conjugate_domain: where ``f*`` is finite.
       activation: the f-GAN output activation ``g_f``, mapping a real critic
         output into ``conjugate_domain``.
+      optimal_raw_critic: ``log t -> V*`` with ``g_f(V*) = f'(t)``: the optimal
+        critic before the activation, from the log-ratio, representable where
+        ``f'(t)`` itself rounds onto the edge of the conjugate's domain (``js``
+        at ``t > 2**53``, say) or ``t`` leaves the float range.
       f_at_zero: ``f(0) = lim_{t -> 0+} f(t)`` (may be ``inf``).
       f_prime_at_one: ``f'(1)`` (a subgradient where ``f`` has a kink at 1).
       f_prime_at_inf: ``lim_{t -> inf} f(t)/t`` (may be ``inf``).
@@ -201,6 +208,7 @@ class Generator:
     log_terms: Callable | None = None
     log_terms_below: float = 32.0
     conjugate_of_activation: Callable | None = None
+    optimal_raw_critic: Callable | None = None
     family: tuple | None = None
     logarithmic: bool = False
     formula: str = ""
@@ -210,7 +218,14 @@ class Generator:
     reference: str = ""
 
     def __post_init__(self):
-        for field in ("f", "f_prime", "conjugate", "activation", "conjugate_of_activation"):
+        for field in (
+            "f",
+            "f_prime",
+            "conjugate",
+            "activation",
+            "conjugate_of_activation",
+            "optimal_raw_critic",
+        ):
             fn = getattr(self, field)
             if fn is not None:
                 object.__setattr__(self, field, _follow_array_rule(fn))
@@ -385,20 +400,41 @@ def wright_omega(z: Any) -> Any:
     z_big = xp.maximum(z, 1.0)
     z_mid = xp.clip(z, -40.0, 1.0)
     w = xp.where(z < 1.0, nx.log1p(xp.exp(z_mid)), z_big - xp.log(z_big))
-    for _ in range(5):
-        w = w * (1.0 + xp.maximum(z, -40.0) - xp.log(w)) / (1.0 + w)
+    for _ in range(5):  # w (1 + z - log w) / (1 + w), without overflowing w z for huge z
+        w = (1.0 + xp.maximum(z, -40.0) - xp.log(w)) * (w / (1.0 + w))
     return xp.where(z < -40.0, xp.exp(xp.minimum(z, -40.0)), w)  # min: no inf*0 in grad
 
 
+#: log 2 as a double-word (hi + lo to 2**-106): the edge of js's conjugate domain, log(2)/2,
+#: is approached within an ulp of it.
+_LOG2_HI = 0.6931471805599453
+_LOG2_LO = 2.3190468138462996e-17
+
+
+def _js_conjugate(y):
+    # -log(2 - e^(2y))/2 = -log(-2 expm1(2y - log 2))/2; near the edge y -> log(2)/2 the
+    # argument 2y - log 2 is taken with log 2 as a double-word, so it keeps its digits
+    xp = _ns(y)
+    return -0.5 * (_LOG2 + xp.log(-xp.expm1(((2.0 * y) - _LOG2_HI) - _LOG2_LO)))
+
+
+def _tv_raw_critic(log_t):
+    # f'(t) = sign(t - 1)/2, the edges of tanh(v)/2: v = +-inf (0 at t = 1)
+    xp = _ns(log_t)
+    return xp.where(log_t > 0, xp.inf, xp.where(log_t < 0, -xp.inf, 0.0))
+
+
 def _jeffreys_conjugate(y):
-    # f*(y) = w + 1/w + y - 2 with w = omega(1 - y). For 1 - y < -40, w = e^(1-y) (1 - e^(1-y))
-    # to float64 precision, so 1/w = e^(y-1) + 1: exp overflows only where f* does, and its
+    # f*(y) = w + 1/w + y - 2 with w = omega(1 - y), and w + log w = 1 - y, so
+    # f*(y) = 1/w - log(w) - 1: the form w + y cancels for y -> -inf (w ~ -y), this one
+    # does not. For 1 - y < -40, w = e^(1-y) (1 - e^(1-y)) to float64 precision, so
+    # 1/w = e^(y-1) + 1 and log w = 1 - y: exp overflows only where f* does, and its
     # gradient is inf there, never NaN.
     xp = _ns(y)
     y = xp.asarray(y)
     z = 1.0 - y
     w = wright_omega(xp.maximum(z, -40.0))
-    return xp.where(z < -40.0, xp.exp(xp.maximum(y, 41.0) - 1.0) + y - 1.0, w + 1.0 / w + y - 2.0)
+    return xp.where(z < -40.0, xp.exp(xp.maximum(y, 41.0) - 1.0) + y - 1.0, 1.0 / w - xp.log(w) - 1.0)
 
 
 _LOG2 = math.log(2.0)
@@ -412,6 +448,7 @@ def _kl_record() -> Generator:
         conjugate=lambda y: _ns(y).exp(y - 1.0),
         conjugate_domain=Interval(-math.inf, math.inf),
         activation=lambda v: v,
+        optimal_raw_critic=lambda log_t: 1.0 + log_t,
         f_at_zero=0.0,
         f_prime_at_one=1.0,
         f_prime_at_inf=math.inf,
@@ -435,6 +472,7 @@ def _reverse_kl_record() -> Generator:
         conjugate_domain=Interval(-math.inf, 0.0),
         activation=lambda v: -_ns(v).exp(-v),
         conjugate_of_activation=lambda v: v - 1.0,  # -1 - log(exp(-v)) without overflow
+        optimal_raw_critic=lambda log_t: log_t,
         f_at_zero=math.inf,
         f_prime_at_one=-1.0,
         f_prime_at_inf=0.0,
@@ -457,6 +495,7 @@ def _jeffreys_record() -> Generator:
         conjugate=_jeffreys_conjugate,
         conjugate_domain=Interval(-math.inf, math.inf),
         activation=lambda v: v,
+        optimal_raw_critic=lambda log_t: log_t + 1.0 - _ns(log_t).exp(-log_t),
         f_at_zero=math.inf,
         f_prime_at_one=0.0,
         f_prime_at_inf=math.inf,
@@ -476,10 +515,11 @@ def _js_record() -> Generator:
         name="js",
         f=lambda t: 0.5 * (_xlogy(t, 2.0 * t / (t + 1.0)) + _ns(t).log(2.0 / (t + 1.0))),
         f_prime=lambda t: 0.5 * _ns(t).log(2.0 * t / (t + 1.0)),
-        conjugate=lambda y: -0.5 * _ns(y).log(2.0 - _ns(y).exp(2.0 * y)),
+        conjugate=_js_conjugate,
         conjugate_domain=Interval(-math.inf, 0.5 * _LOG2),
         activation=lambda v: 0.5 * (_LOG2 - _softplus(-v)),
         conjugate_of_activation=lambda v: 0.5 * (_softplus(v) - _LOG2),
+        optimal_raw_critic=lambda log_t: log_t,
         f_at_zero=0.5 * _LOG2,
         f_prime_at_one=0.0,
         f_prime_at_inf=0.5 * _LOG2,
@@ -501,10 +541,11 @@ def _gan_record() -> Generator:
         name="gan",
         f=lambda t: _xlogy(t, t) - _xlogy(t + 1.0, t + 1.0),
         f_prime=lambda t: _ns(t).log(t / (t + 1.0)),
-        conjugate=lambda y: -nx.log1p(-_ns(y).exp(y)),
+        conjugate=lambda y: -_ns(y).log(-_ns(y).expm1(y)),  # 1 - e^y without cancellation
         conjugate_domain=Interval(-math.inf, 0.0),
         activation=lambda v: -_softplus(-v),
         conjugate_of_activation=_softplus,
+        optimal_raw_critic=lambda log_t: log_t,
         f_at_zero=0.0,
         f_prime_at_one=-_LOG2,
         f_prime_at_inf=0.0,
@@ -531,6 +572,7 @@ def _tv_record() -> Generator:
         conjugate=lambda y: y,
         conjugate_domain=Interval(-0.5, 0.5, True, True),
         activation=lambda v: 0.5 * _ns(v).tanh(v),
+        optimal_raw_critic=_tv_raw_critic,
         f_at_zero=0.5,
         f_prime_at_one=0.0,
         f_prime_at_inf=0.5,
@@ -554,6 +596,7 @@ def _pearson_record() -> Generator:
         conjugate=lambda y: 0.25 * y * y + y,
         conjugate_domain=Interval(-math.inf, math.inf),
         activation=lambda v: v,
+        optimal_raw_critic=lambda log_t: 2.0 * _ns(log_t).expm1(log_t),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=math.inf,
@@ -577,6 +620,7 @@ def _neyman_record() -> Generator:
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
         activation=lambda v: -_ns(v).expm1(-v),
         conjugate_of_activation=lambda v: -2.0 * _ns(v).expm1(-0.5 * v),
+        optimal_raw_critic=lambda log_t: 2.0 * log_t,
         f_at_zero=math.inf,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -600,6 +644,7 @@ def _hellinger_record() -> Generator:
         conjugate_domain=Interval(-math.inf, 1.0),
         activation=lambda v: -_ns(v).expm1(-v),
         conjugate_of_activation=lambda v: _ns(v).expm1(v),
+        optimal_raw_critic=lambda log_t: 0.5 * log_t,
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -619,12 +664,14 @@ def _triangular_record() -> Generator:
     return Generator(
         name="triangular",
         f=lambda t: (t - 1.0) ** 2 / (t + 1.0),
-        f_prime=lambda t: (t - 1.0) * (t + 3.0) / (t + 1.0) ** 2,
+        f_prime=lambda t: 1.0 - 4.0 / (t + 1.0) ** 2,  # (t-1)(t+3)/(t+1)^2 without inf/inf
         conjugate=lambda y: 4.0 - y - 4.0 * _ns(y).sqrt(1.0 - y),
         conjugate_domain=Interval(-math.inf, 1.0, False, True),
         activation=lambda v: -_ns(v).expm1(-v),
         # 1 - y = e^(-v): f* = 3 + e^(-v) - 4 e^(-v/2) = e (e - 2) with e = expm1(-v/2).
         conjugate_of_activation=lambda v: (lambda e: e * (e - 2.0))(_ns(v).expm1(-0.5 * v)),
+        # 1 - e^(-v) = 1 - 4/(t + 1)^2: v = 2 log((t + 1)/2), from log t without overflow
+        optimal_raw_critic=lambda log_t: 2.0 * (_softplus(log_t) - _LOG2),
         f_at_zero=1.0,
         f_prime_at_one=0.0,
         f_prime_at_inf=1.0,
@@ -689,7 +736,6 @@ GENERATORS: dict[str, Generator] = {
 # Families.
 
 
-@functools.lru_cache(maxsize=64)
 def skew_js(w: float) -> Generator:
     """The skewed Jensen-Shannon divergence with mixture weights ``(w, 1 - w)``.
 
@@ -698,21 +744,30 @@ def skew_js(w: float) -> Generator:
     ``js``. Its generator is ``f_w(t) = w t log t - (w t + 1 - w) log(w t + 1 - w)``,
     with conjugate ``(1 - w) (log(1 - w) - log(1 - w e^(y/w)))`` on ``y < -w log w``.
     """
-    w = float(w)
-    if not 0.0 < w < 1.0:
-        raise ValueError(f"skew_js: the weight w must lie in (0, 1); got {w}")
-    if w == 0.5:
-        return GENERATORS["js"]
+    w = validate.probability("w", w)
+    return GENERATORS["js"] if w == 0.5 else _skew_js(w)
+
+
+@functools.lru_cache(maxsize=64)
+def _skew_js(w: float) -> Generator:
     v = 1.0 - w
+    with decimal.localcontext() as ctx:  # -w log w to 40 digits, as a double-word
+        ctx.prec = 40
+        exact = -decimal.Decimal(w) * decimal.Decimal(w).ln()
+        edge_hi = float(exact)
+        edge_lo = float(exact - decimal.Decimal(edge_hi))
     return Generator(
         name=f"skew_js({w:g})",
         f=lambda t: w * _xlogy(t, t) - _xlogy(w * t + v, w * t + v),
         f_prime=lambda t: w * _ns(t).log(t / (w * t + v)),
-        conjugate=lambda y: v * (math.log(v) - nx.log1p(-w * _ns(y).exp(y / w))),
+        # 1 - w e^(y/w) = -expm1((y - edge)/w), edge = -w log w: with the edge as a
+        # double-word, y - edge is exact near the edge and f* keeps its digits there
+        conjugate=lambda y: v * (math.log(v) - _ns(y).log(-_ns(y).expm1(((y - edge_hi) - edge_lo) / w))),
         conjugate_domain=Interval(-math.inf, -w * math.log(w)),
         activation=lambda x: -w * math.log(w) - w * _softplus(-x),
         # w e^(y/w) = sigmoid(x) at y = activation(x), so f* = v (log v + softplus(x)).
         conjugate_of_activation=lambda x: v * (math.log(v) + _softplus(x)),
+        optimal_raw_critic=lambda log_t: log_t + math.log(w / v),
         f_at_zero=-v * math.log(v),
         f_prime_at_one=0.0,
         f_prime_at_inf=-w * math.log(w),
@@ -767,8 +822,6 @@ def _alpha_parts(a: float) -> tuple[Kernel, Kernel]:
     return closed, series
 
 
-@functools.lru_cache(maxsize=64)
-@functools.lru_cache(maxsize=64)
 def alpha(a: float) -> Generator:
     """Amari's alpha-divergence, ``f_a(t) = (t^a - 1 - a (t - 1)) / (a (a - 1))``.
 
@@ -779,13 +832,16 @@ def alpha(a: float) -> Generator:
     (and ``-f(0) = -1/a`` below that point when ``a > 1``).
     Reference: Amari (1985); Cichocki & Amari (2010).
     """
-    a = float(a)
-    if not math.isfinite(a):
-        raise ValueError(f"alpha: the order must be finite; got {a}")
+    a = validate.real("alpha", a)
     if a == 1.0:
         return GENERATORS["kl"]
     if a == 0.0:
         return GENERATORS["reverse_kl"]
+    return _alpha(a)
+
+
+@functools.lru_cache(maxsize=64)
+def _alpha(a: float) -> Generator:
     denom = a * (a - 1.0)
     power = a / (a - 1.0)
     if a > 1.0:
@@ -793,6 +849,7 @@ def alpha(a: float) -> Generator:
         activation = lambda v: v
         conjugate = lambda y: (_ns(y).maximum(1.0 + (a - 1.0) * y, 0.0) ** power - 1.0) / a
         composed = None
+        raw = lambda log_t: _ns(log_t).expm1((a - 1.0) * log_t) / (a - 1.0)
     else:
         edge = 1.0 / (1.0 - a)
         domain = Interval(-math.inf, edge, False, a < 0.0)
@@ -800,6 +857,7 @@ def alpha(a: float) -> Generator:
         conjugate = lambda y: ((1.0 + (a - 1.0) * y) ** power - 1.0) / a
         # 1 + (a - 1) y = e^(-v) at y = activation(v): f* = expm1(-power v) / a.
         composed = lambda v: _ns(v).expm1(-power * v) / a
+        raw = lambda log_t: (1.0 - a) * log_t
     return Generator(
         name=f"alpha({a:g})",
         f=lambda t: (t**a - 1.0 - a * (t - 1.0)) / denom,
@@ -808,6 +866,7 @@ def alpha(a: float) -> Generator:
         conjugate_domain=domain,
         activation=activation,
         conjugate_of_activation=composed,
+        optimal_raw_critic=raw,
         f_at_zero=1.0 / a if a > 0 else math.inf,
         f_prime_at_one=0.0,
         f_prime_at_inf=math.inf if a > 1 else 1.0 / (1.0 - a),

@@ -52,7 +52,7 @@ from divtools._core import numerics as nx
 from divtools._core import validate
 from divtools.discrete.generators import GENERATORS, Generator
 
-__all__ = ["XLA_ABOVE", "divergence", "outcomes_last", "partials", "take_pmfs"]
+__all__ = ["XLA_ABOVE", "divergence", "log_ratio", "outcomes_last", "partials", "take_pmfs"]
 
 #: Concrete NumPy input with more entries than this (``p`` and ``q`` together)
 #: is computed by compiled XLA passes: at 2 x 10^6 float64 entries a fused XLA
@@ -121,11 +121,43 @@ def _power_of_two_scales(sum_p: Any, sum_q: Any) -> tuple[Any, Any]:
     harmless) and leave ``|g| <= 0.42`` for the remaining factor ``1 + g``.
     """
     xp = B.namespace(sum_p, sum_q)
-    _, e_q = xp.frexp(sum_q)
+    m_q, e_q = xp.frexp(sum_q)
+    m_p, e_p = xp.frexp(sum_p)
     keep = (sum_q >= 0.0625) & (sum_q <= 16.0)
-    scale_q = xp.ldexp(xp.ones_like(sum_q), xp.where(keep, 0, -e_q))
-    j = xp.round(xp.log2(sum_q * scale_q / sum_p)).astype(np.int32)
-    return xp.ldexp(xp.ones_like(sum_p), j), scale_q
+    k = xp.where(keep, 0, -e_q)
+    # log2 of the mantissas' ratio plus the exponents' difference: a quotient of the
+    # totals themselves could leave the normal range (and XLA flushes subnormals)
+    j = (xp.round(xp.log2(m_q / m_p)) + (e_q + k - e_p)).astype(np.int32)
+    return _power_of_two(sum_p, j), _power_of_two(sum_q, k)
+
+
+def _power_of_two(like: Any, e: Any) -> Any:
+    """``2**e`` (``|e| <= 1100``), to be multiplied in: as two normal factors where ``2**e``
+    alone would be subnormal, so that ``x * scale`` stays exact under XLA (which flushes
+    subnormals) wherever the product is normal."""
+    xp = B.namespace(like, e)
+    half = e // 2
+    one = xp.ones_like(like)
+    return _Scale(xp.ldexp(one, half), xp.ldexp(one, e - half))
+
+
+class _Scale:
+    """A power of two held as the product of two normal numbers (see :func:`_power_of_two`)."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.first, self.second = first, second
+
+    def apply(self, x: Any) -> Any:
+        return (x * self.first[..., None]) * self.second[..., None]
+
+    def log(self) -> Any:
+        xp = B.namespace(self.first, self.second)
+        return xp.log(self.first) + xp.log(self.second)
+
+    def is_one(self) -> Any:
+        return (self.first == 1) & (self.second == 1)
 
 
 def _exact_inputs(p: Any, q: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
@@ -140,10 +172,9 @@ def _exact_inputs(p: Any, q: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
 
     Also returns ``log(a/p)`` and ``log(b/q)`` per row (for :func:`_extremes`).
     """
-    xp = B.namespace(p, q)
     scale_p, scale_q = _power_of_two_scales(p.sum(-1), q.sum(-1))
-    p = p * scale_p[..., None]
-    q = q * scale_q[..., None]
+    p = scale_p.apply(p)
+    q = scale_q.apply(q)
     d_hi, d_lo = nx.two_sum(p, -q)
     sd_hi, sd_lo = nx.exact_sum(d_hi)
     sd_lo = sd_lo + d_lo.sum(-1)
@@ -158,7 +189,7 @@ def _exact_inputs(p: Any, q: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
     p_hi = nx.split_high(p)
     d = ((d_hi + g_hi * p_hi) + g_hi * (p - p_hi)) + (g_lo * p + d_lo)
     a = p + (g1 + g2)[..., None] * p
-    return a, q, d, q.sum(-1), xp.log(scale_p) + nx.log1p(g1 + g2), xp.log(scale_q)
+    return a, q, d, q.sum(-1), scale_p.log() + nx.log1p(g1 + g2), scale_q.log()
 
 
 def _finish(value: Any, sum_q: Any, q_zero: Any, p_zero: Any, gen: Generator, log_base: float | None) -> Any:
@@ -480,8 +511,8 @@ def _compiled(
     gamma = (-stats["sum_d"] / sum_p).astype(dtype)
     scale_p, scale_q = _power_of_two_scales(sum_p, sum_q)
     fast = (
-        np.all(scale_p == 1)
-        and np.all(scale_q == 1)
+        np.all(scale_p.is_one())
+        and np.all(scale_q.is_one())
         and np.all(np.abs(gamma) <= 64 * np.finfo(dtype).eps)
         and not np.any(stats.get("extremes", 0.0))  # the exact route recomputes those from logs
     )
@@ -545,6 +576,26 @@ def _traced(p: Any, q: Any, *, gen: Generator, log_base: float | None) -> Any:
     return _finish(hi + lo, sum_q, q_zero, p_zero, gen, log_base)
 
 
+def log_ratio(p: Any, q: Any) -> Any:
+    """``log(pbar/qbar)`` per outcome for the distributions ``pbar = p/sum p``,
+    ``qbar = q/sum q`` that the arrays represent: ``log1p(d/b)`` from the exact
+    normalisation's error-free difference ``d = a - b`` where the masses are close
+    (``|d| < b/2``), ``log a - log b`` from the inputs' own logarithms elsewhere
+    (extreme ratios, subnormal masses); ``+-inf`` where one mass is 0, 0 where both are.
+    """
+    xp = B.namespace(p, q)
+    a, b, d, _, log_fa, log_fb = _exact_inputs(p, q)
+    close = xp.abs(d) < 0.5 * b
+    near = nx.log1p(xp.where(close, d / xp.where(close, b, 1.0), 0.0))
+    pos_p, pos_q = p > 0, q > 0
+    far = (xp.log(xp.where(pos_p, p, 1.0)) + log_fa[..., None]) - (
+        xp.log(xp.where(pos_q, q, 1.0)) + log_fb[..., None]
+    )
+    value = xp.where(close, near, far)
+    value = xp.where(pos_p & ~pos_q, xp.inf, xp.where(~pos_p & pos_q, -xp.inf, value))
+    return xp.where(~pos_p & ~pos_q, 0.0, value)
+
+
 # --------------------------------------------------------------------------
 # The entry points.
 
@@ -556,7 +607,7 @@ def take_pmfs(
     arrays, with the pmfs' outcomes moved last, broadcast and (when concrete)
     validated; the caller computes on ``A.evaluator.xp`` and returns ``A.output``.
     """
-    A = B.take(names, values)
+    A = B.take(names, values, optional=())
     P, Q = outcomes_last(A.values[0], A.values[1], axis, names[:2])
     if A.evaluator is not B.TRACE:
         n = P.shape[-1]
@@ -580,7 +631,8 @@ def divergence(
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"axis: expected an integer, got {axis!r}")
     axis = int(axis)
-    A = B.take(names, (p, q), xla_above=XLA_ABOVE)
+    validate.flag("normalize", normalize)
+    A = B.take(names, (p, q), xla_above=XLA_ABOVE, optional=())
     P, Q = outcomes_last(*A.values, axis, names)
     if A.evaluator is B.NUMPY or (not A.jax_out and (_subnormal(P) or _subnormal(Q))):
         value = _host(P, Q, gen, normalize, log_base, axis, names)

@@ -32,6 +32,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from divtools._core.keys import KeyLike
+from divtools.variational import checks
+
 __all__ = ["Mixture", "SwissRoll", "gaussian", "grid", "mixture_1d", "ring", "swiss_roll"]
 
 
@@ -54,16 +57,21 @@ class Mixture(NamedTuple):
     def dim(self) -> int:
         return self.means.shape[1]
 
-    def sample(self, key, n: int, dtype=jnp.float32):
-        """``n`` samples, shape ``(n, d)``; same key, same samples."""
+    def sample(self, key: KeyLike, n: int, dtype: Any = jnp.float32) -> Any:
+        """``n`` samples, shape ``(n, d)``; same key, same samples. ``key``: a JAX PRNG
+        key or an int seed (``jax.random.key(seed)``); ``dtype``: a float type."""
+        key, n, dtype = _sample_args(key, n, dtype)
         kc, kn = jax.random.split(key)
         comp = jax.random.choice(kc, len(self.weights), (n,), p=jnp.asarray(self.weights, dtype))
         means = jnp.asarray(self.means, dtype)
         return means[comp] + self.std * jax.random.normal(kn, (n, self.dim), dtype)
 
-    def logpdf(self, x):
+    def logpdf(self, x: Any) -> np.ndarray:
         """The log-density at points ``x`` of shape ``(n, d)`` (NumPy, float64)."""
-        x = np.asarray(x, dtype=np.float64).reshape(-1, self.dim)
+        x = np.asarray(checks.samples("x", x), dtype=np.float64)
+        if x.size % self.dim or (x.ndim > 1 and x.shape[-1] != self.dim):
+            raise ValueError(f"x: expected points of shape (n, {self.dim}), got shape {x.shape}")
+        x = x.reshape(-1, self.dim)
         d2 = np.sum((x[:, None, :] - self.means[None]) ** 2, axis=-1)
         log_comp = (
             np.log(self.weights)[None]
@@ -86,39 +94,59 @@ class SwissRoll(NamedTuple):
     def dim(self) -> int:
         return 2
 
-    def sample(self, key, n: int, dtype=jnp.float32):
+    def sample(self, key: KeyLike, n: int, dtype: Any = jnp.float32) -> Any:
+        """``n`` samples, shape ``(n, 2)``; ``key``: a JAX PRNG key or an int seed."""
+        key, n, dtype = _sample_args(key, n, dtype)
         ku, kn = jax.random.split(key)
         t = 1.5 * jnp.pi * (1.0 + 2.0 * jax.random.uniform(ku, (n,), dtype))
         x = jnp.stack([t * jnp.cos(t), t * jnp.sin(t)], axis=1)
         return (x + self.noise * jax.random.normal(kn, (n, 2), dtype)) / self.scale
 
 
+def _sample_args(key, n, dtype):
+    """The arguments of a dataset's ``sample``, checked (traced keys pass: the training
+    loops draw inside ``jit``)."""
+    return checks.key(key), checks.count("n", n), checks.float_dtype("dtype", dtype, optional=False)
+
+
 def _mixture(means, std, weights, name) -> Mixture:
-    means = np.asarray(means, dtype=np.float64)
-    if means.ndim == 1:
-        means = means[:, None]
+    means = np.asarray(checks.sample_matrix("means", means), dtype=np.float64)
     k = means.shape[0]
-    weights = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, dtype=np.float64)
-    if weights.shape != (k,) or np.any(weights < 0) or not np.isfinite(weights).all() or weights.sum() <= 0:
-        raise ValueError(f"weights: expected {k} non-negative finite weights, got {weights!r}")
-    if not (np.isfinite(std) and std > 0):
-        raise ValueError(f"std: expected a positive number, got {std!r}")
+    std = checks.positive("std", std)
+    if weights is None:
+        weights = np.full(k, 1.0 / k)
+    else:
+        weights = np.asarray(checks.samples("weights", weights), dtype=np.float64)
+        if weights.shape != (k,) or np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError(
+                f"weights: expected {k} non-negative finite weights, not all zero, got {weights!r}"
+            )
     return Mixture(means, float(std), weights / weights.sum(), name)
 
 
 def gaussian(mean: float = 0.0, std: float = 1.0) -> Mixture:
-    """``N(mean, std^2)`` on the line (a one-component :class:`Mixture`)."""
+    """``N(mean, std^2)`` on the line (a one-component :class:`Mixture`; ``std > 0``)."""
+    mean, std = checks.real("mean", mean), checks.positive("std", std)
     return _mixture([mean], std, None, f"N({mean:g}, {std:g}^2)")
 
 
 def mixture_1d(means: Sequence[float] = (-2.0, 2.0), std: float = 0.5, weights: Any = None) -> Mixture:
-    """A Gaussian mixture on the line with common ``std``."""
-    return _mixture(list(means), std, weights, "1-D mixture")
+    """A Gaussian mixture on the line with common ``std`` (``means``: finite numbers;
+    ``weights``: as many non-negative numbers, normalised; default equal)."""
+    means = checks.samples("means", means)
+    if np.ndim(means) > 1:
+        raise ValueError(f"means: expected a sequence of numbers, got shape {np.shape(means)}")
+    return _mixture(np.ravel(np.asarray(means, dtype=np.float64)), std, weights, "1-D mixture")
 
 
 def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
     """``n_modes`` Gaussians evenly spaced on a circle (default: the ring of 8 of the
     mode-collapse papers, radius 1 and std 0.01)."""
+    n_modes, radius, std = (
+        checks.count("n_modes", n_modes),
+        checks.positive("radius", radius),
+        checks.positive("std", std),
+    )
     angles = 2.0 * np.pi * np.arange(n_modes) / n_modes
     means = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     return _mixture(means, std, None, f"ring of {n_modes}")
@@ -127,11 +155,17 @@ def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
 def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
     """``side^2`` Gaussians on a square grid centred at 0 (default: the 5x5 grid at
     ``{-4, -2, 0, 2, 4}^2`` with std 0.05)."""
+    side, spacing, std = (
+        checks.count("side", side),
+        checks.positive("spacing", spacing),
+        checks.positive("std", std),
+    )
     axis = spacing * (np.arange(side) - (side - 1) / 2)
     means = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
     return _mixture(means, std, None, f"{side}x{side} grid")
 
 
 def swiss_roll(noise: float = 0.25, scale: float = 7.5) -> SwissRoll:
-    """The Swiss roll (see :class:`SwissRoll`)."""
-    return SwissRoll(float(noise), float(scale))
+    """The Swiss roll (see :class:`SwissRoll`; ``noise >= 0``, ``scale > 0``)."""
+    noise = checks.real("noise", noise, low=0.0, low_open=False)
+    return SwissRoll(noise, checks.positive("scale", scale))

@@ -30,6 +30,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from divtools.variational import checks
+
 __all__ = ["Trajectory", "bilinear", "bilinear_invariant", "gda"]
 
 
@@ -63,9 +65,9 @@ def gda(
 
     Args:
       f: the value, ``(x, y) -> scalar`` (default :func:`bilinear`).
-      x0, y0: the start (scalars or arrays).
-      step_size: ``gamma``.
-      steps: number of iterations.
+      x0, y0: the start (finite real scalars or arrays).
+      step_size: ``gamma``, a positive finite number.
+      steps: number of iterations (a non-negative integer).
       updates: ``"simultaneous"`` (seed 000's synchronous version) or
         ``"alternating"`` (its asynchronous version: ``x`` first, then ``y`` at the new ``x``).
 
@@ -80,10 +82,12 @@ def gda(
       >>> float(jnp.hypot(sim.x[-1], sim.y[-1])) > 1.6, float(jnp.hypot(alt.x[-1], alt.y[-1])) < 1.1
       (True, True)
     """
-    if updates not in ("simultaneous", "alternating"):
-        raise ValueError(f"updates: 'simultaneous' or 'alternating', got {updates!r}")
-    if not (isinstance(steps, int) and steps >= 0):
-        raise ValueError(f"steps: expected a non-negative integer, got {steps!r}")
+    if not callable(f):
+        raise TypeError(f"f: expected a function (x, y) -> scalar, got {checks.describe(f)}")
+    updates = checks.choice("updates", updates, ("simultaneous", "alternating"))
+    steps = checks.count("steps", steps, minimum=0)
+    step_size = checks.positive("step_size", step_size, traced=True)
+    checks.samples("x0", x0), checks.samples("y0", y0)
     x0 = jnp.asarray(x0, dtype=jnp.result_type(x0, float))
     y0 = jnp.asarray(y0, dtype=jnp.result_type(y0, float))
     grad_x, grad_y = jax.grad(f, argnums=0), jax.grad(f, argnums=1)

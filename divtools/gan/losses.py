@@ -43,6 +43,7 @@ import jax.numpy as jnp
 import optax
 
 from divtools.discrete import generators
+from divtools.variational import checks
 from divtools.variational import objectives as ob
 
 __all__ = ["Loss", "LOSSES", "loss"]
@@ -101,7 +102,9 @@ LOSSES = ("minimax", "nonsaturating", "wgan", "wgan-gp", "wgan-lp", *_fgan_names
 
 
 def loss(name: str) -> Loss:
-    """The :class:`Loss` called ``name`` (one of :data:`LOSSES`)."""
+    """The :class:`Loss` called ``name`` (one of :data:`LOSSES`; any other is a
+    ``ValueError``, and a name that is not a string a ``TypeError``, naming ``loss``)."""
+    checks.choice("loss", name, LOSSES)
     if name in ("minimax", "nonsaturating"):
         return Loss(name, ob.classifier(), _minimax if name == "minimax" else _nonsaturating, _adam_dcgan)
     if name == "wgan":

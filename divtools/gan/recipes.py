@@ -26,8 +26,11 @@ from typing import Any
 
 import optax
 
+from divtools._core.keys import KeyLike
 from divtools.gan import datasets
+from divtools.gan.losses import LOSSES
 from divtools.gan.train import Generator, train
+from divtools.variational import checks
 
 __all__ = ["ONE_D", "ONE_D_FAILS", "ONE_D_TARGET", "RING", "RING_OVERRIDES", "train_one_d", "train_ring"]
 
@@ -74,9 +77,12 @@ def _one_d_settings(loss: str) -> dict:
     return s
 
 
-def train_one_d(loss: str, *, key: Any, **overrides: Any) -> Any:
-    """Train ``loss`` on :data:`ONE_D_TARGET` from the identity generator with the
-    settings of :data:`ONE_D` (``overrides`` replace any of them)."""
+def train_one_d(loss: str, *, key: KeyLike, **overrides: Any) -> Any:
+    """Train ``loss`` (one of :data:`divtools.gan.LOSSES`) on :data:`ONE_D_TARGET` from the
+    identity generator with the settings of :data:`ONE_D` (``overrides``, arguments of
+    :func:`divtools.gan.train`, replace any of them). ``key``: a JAX PRNG key or an int
+    seed (``jax.random.key(seed)``), or a batch of them (runs under ``vmap``)."""
+    loss = checks.choice("loss", loss, LOSSES)
     s = _one_d_settings(loss)
     s.update(overrides)
     return train(ONE_D_TARGET, loss=loss, key=key, init=Generator.affine(1.0, 0.0), **s)
@@ -96,12 +102,15 @@ covered the modes with about 40% of its samples of high quality; with the decay,
 79-87% on four seeds)."""
 
 
-def train_ring(loss: str, *, key: Any, updates: str = "alternating", **overrides: Any) -> Any:
+def train_ring(loss: str, *, key: KeyLike, updates: str = "alternating", **overrides: Any) -> Any:
     """Train ``loss`` on the ring of 8 with :data:`RING` (``overrides`` replace any setting;
-    a ``peak_learning_rate`` becomes a cosine decay to 1% over the run's ``steps``)."""
+    a ``peak_learning_rate`` becomes a cosine decay to 1% over the run's ``steps``).
+    ``key``: a JAX PRNG key or an int seed (``jax.random.key(seed)``), or a batch of them."""
+    loss = checks.choice("loss", loss, LOSSES)
     s = dict(RING)
     s.update(RING_OVERRIDES.get(loss, {}))
     s.update(overrides)
     if "peak_learning_rate" in s:
-        s["learning_rate"] = _decay(s.pop("peak_learning_rate"), s["steps"])
+        peak = checks.positive("peak_learning_rate", s.pop("peak_learning_rate"))
+        s["learning_rate"] = _decay(peak, checks.count("steps", s["steps"]))
     return train(datasets.ring(), loss=loss, key=key, updates=updates, **s)

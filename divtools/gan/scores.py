@@ -21,31 +21,27 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import jax
 import numpy as np
 
+from divtools._core.keys import KeyLike
 from divtools.discrete import pmf
 from divtools.discrete.generators import GENERATORS
 from divtools.transport.line import sliced_wasserstein, wasserstein_1d
+from divtools.variational import checks
 
 __all__ = ["BinnedDivergences", "ModeCoverage", "binned_divergences", "mode_coverage", "sample_distance"]
 
 
 def _samples(name, x) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"{name}: expected samples of shape (n, d), got {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name}: contains NaN or infinite values")
-    return x
+    """Samples ``(n, d)`` of finite real numbers, as float64 (``(n,)`` is ``d = 1``)."""
+    return np.asarray(checks.sample_matrix(name, x), dtype=np.float64)
 
 
-def sample_distance(x: Any, y: Any, *, key: Any = None, n_projections: int = 128) -> float:
+def sample_distance(x: Any, y: Any, *, key: KeyLike = 0, n_projections: int = 128) -> float:
     """``W_1`` between two samples: exact on the line (``d = 1``), the sliced
-    ``SW_1`` over ``n_projections`` random directions drawn with ``key``
-    (default ``jax.random.key(0)``) in ``d >= 2``.
+    ``SW_1`` over ``n_projections`` (a positive integer) random directions drawn
+    with ``key`` (a JAX PRNG key or an int seed, ``jax.random.key(seed)``; default
+    0) in ``d >= 2``.
 
     Example:
       >>> import numpy as np
@@ -56,9 +52,10 @@ def sample_distance(x: Any, y: Any, *, key: Any = None, n_projections: int = 128
     x, y = _samples("x", x), _samples("y", y)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x, y: dimensions differ ({x.shape[1]} and {y.shape[1]})")
+    key = checks.key(key)
+    n_projections = checks.count("n_projections", n_projections)
     if x.shape[1] == 1:
         return float(wasserstein_1d(x[:, 0], y[:, 0], p=1))
-    key = jax.random.key(0) if key is None else key
     return float(sliced_wasserstein(x, y, key=key, n_projections=n_projections, p=1))
 
 
@@ -84,10 +81,11 @@ def mode_coverage(
     Args:
       samples: generated samples ``(n, d)``.
       means: the target's modes ``(k, d)`` (e.g. ``datasets.ring().means``).
-      std: the components' standard deviation.
-      threshold: a sample is high quality within ``threshold * std`` of its nearest mode.
+      std: the components' standard deviation (positive).
+      threshold: a sample is high quality within ``threshold * std`` of its nearest
+        mode (positive).
       min_share: a mode is covered if at least ``min_share * n`` high-quality samples
-        have it as nearest mode (default 0.008: 20 of 2,500).
+        have it as nearest mode (default 0.008: 20 of 2,500), in ``(0, 1]``.
 
     Example:
       >>> import jax
@@ -104,14 +102,29 @@ def mode_coverage(
     means = _samples("means", means)
     if means.shape[1] != x.shape[1]:
         raise ValueError(f"samples, means: dimensions differ ({x.shape[1]} and {means.shape[1]})")
-    if not (np.isfinite(std) and std > 0):
-        raise ValueError(f"std: expected a positive number, got {std!r}")
+    std = checks.positive("std", std)
+    threshold = checks.positive("threshold", threshold)
+    min_share = checks.fraction("min_share", min_share, closed_high=True)
     d2 = np.sum((x[:, None, :] - means[None]) ** 2, axis=-1)
     nearest = np.argmin(d2, axis=1)
     good = np.sqrt(d2[np.arange(x.shape[0]), nearest]) <= threshold * std
     counts = np.bincount(nearest[good], minlength=means.shape[0])
     covered = int(np.sum(counts >= min_share * x.shape[0]))
     return ModeCoverage(covered, float(np.mean(good)), counts)
+
+
+def _check_range(value, d: int) -> list:
+    """``range`` of :func:`binned_divergences`: ``d`` pairs ``(lo, hi)`` of finite numbers, ``lo < hi``."""
+    what = f"{d} pairs (lo, hi) of finite numbers with lo < hi, one per axis"
+    try:
+        r = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"range: expected {what}, got {checks.describe(value)}") from None
+    if r.shape == (2,) and d == 1:
+        r = r[None]
+    if r.shape != (d, 2) or not np.isfinite(r).all() or np.any(r[:, 0] >= r[:, 1]):
+        raise ValueError(f"range: expected {what}, got {checks.describe(value)}")
+    return [tuple(pair) for pair in r.tolist()]
 
 
 class BinnedDivergences(NamedTuple):
@@ -128,10 +141,19 @@ def binned_divergences(data: Any, generated: Any, *, bins: int = 50, range: Any 
     (``range``: ``[(lo, hi), ...]`` per axis; default the two samples' joint
     bounding box). Computed exactly by :func:`divtools.js` and :func:`divtools.kl`
     on the normalised counts; data-processing inequality: each is at most the
-    divergence between the distributions the samples come from, up to sampling noise."""
+    divergence between the distributions the samples come from, up to sampling noise.
+    ``bins``: a positive integer, or one per axis."""
     x, y = _samples("data", data), _samples("generated", generated)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"data, generated: dimensions differ ({x.shape[1]} and {y.shape[1]})")
+    if isinstance(bins, (list, tuple, np.ndarray)):
+        bins = checks.widths("bins", bins)
+        if len(bins) != x.shape[1]:
+            raise ValueError(f"bins: expected one count per axis ({x.shape[1]}), got {len(bins)}")
+    else:
+        bins = checks.count("bins", bins)
+    if range is not None:
+        range = _check_range(range, x.shape[1])
     if range is None:
         both = np.concatenate([x, y])
         range = list(zip(both.min(axis=0), both.max(axis=0)))

@@ -32,11 +32,12 @@ import numpy as np
 import optax
 from numpy.typing import DTypeLike
 
+from divtools._core.keys import KeyLike
 from divtools.gan import losses as ls
 from divtools.gan import scores
+from divtools.variational import checks, loop
 from divtools.variational import critics as cr
-from divtools.variational import loop
-from divtools.variational.estimate import Critic, check_samples, estimate
+from divtools.variational.estimate import Critic, run_estimate
 
 __all__ = ["GANResult", "Generator", "History", "fit_discriminator", "train"]
 
@@ -64,7 +65,16 @@ class Generator:
         """The affine generator ``z -> z A + b`` (``scale`` a number or a ``(k, d)``
         matrix ``A``, ``shift`` a number or ``(d,)``): ``affine(1.0, 0.0)`` is the
         identity, whose samples are the prior's noise itself."""
+        prior = checks.choice("prior", prior, ("normal", "uniform"))
+        dtype = checks.float_dtype("dtype", dtype, optional=False)
+        scale, shift = checks.samples("scale", scale), checks.samples("shift", shift)
+        if np.ndim(scale) > 2:
+            raise ValueError(f"scale: expected a number or a (k, d) matrix, got shape {np.shape(scale)}")
         A = jnp.atleast_2d(jnp.asarray(scale, dtype))
+        if np.ndim(shift) > 1 or np.size(shift) not in (1, A.shape[1]):
+            raise ValueError(
+                f"shift: expected a number or a ({A.shape[1]},) vector, got shape {np.shape(shift)}"
+            )
         b = jnp.broadcast_to(jnp.asarray(shift, dtype), (A.shape[1],))
         return Generator(((A, b),), A.shape[0], prior)
 
@@ -76,13 +86,17 @@ class Generator:
         W, b = self.layers[-1]
         return h @ W + b
 
-    def latent(self, key, n: int):
+    def latent(self, key: KeyLike, n: int) -> Any:
+        """``n`` draws of the prior, ``(n, latent_dim)``; ``key``: a JAX PRNG key or an int seed."""
+        key = checks.key(key)
+        n = checks.count("n", n)
         dtype = self.layers[0][0].dtype
         if self.prior == "normal":
             return jax.random.normal(key, (n, self.latent_dim), dtype)
         return jax.random.uniform(key, (n, self.latent_dim), dtype, -1.0, 1.0)
 
-    def __call__(self, key, n: int):
+    def __call__(self, key: KeyLike, n: int) -> Any:
+        """``n`` samples, ``(n, d)``; ``key``: a JAX PRNG key or an int seed (``jax.random.key(seed)``)."""
         return self.transform(self.latent(key, n))
 
 
@@ -195,21 +209,31 @@ def _static_data(data):
 
 
 def _as_array(data):
-    x = check_samples("data", data)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2:
-        raise ValueError(f"data: expected samples of shape (n, d), got {x.shape}")
-    return x
+    x = np.asarray(checks.sample_matrix("data", data))
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def _check_init(init: Generator, d: int, latent_dim: int | None) -> None:
+    """``init`` against the data's dimension ``d`` and the ``latent_dim`` asked for."""
+    layers = init.layers
+    if not (isinstance(layers, tuple) and layers and all(len(layer) == 2 for layer in layers)):
+        raise ValueError("init: a Generator's layers must be a non-empty tuple of (W, b) pairs")
+    shapes = [(np.shape(W), np.shape(b)) for W, b in layers]
+    if shapes[0][0][0] != init.latent_dim or shapes[-1][0][-1] != d:
+        raise ValueError(
+            f"init: maps R^{shapes[0][0][0]} (latent_dim {init.latent_dim}) to R^{shapes[-1][0][-1]}; "
+            f"the data are in R^{d}"
+        )
+    if latent_dim is not None and latent_dim != init.latent_dim:
+        raise ValueError(f"latent_dim: {latent_dim} differs from init's latent dimension {init.latent_dim}")
+    checks.choice("init.prior", init.prior, ("normal", "uniform"))
 
 
 def train(
     data: Any,
     *,
     loss: str = "nonsaturating",
-    key: Any,
+    key: KeyLike,
     updates: str = "alternating",
     n_critic: int | None = None,
     steps: int = 2000,
@@ -237,8 +261,9 @@ def train(
         ``sample(key, n)``), or a sampler ``key -> (batch, d)``.
       loss: ``"minimax"``, ``"nonsaturating"``, ``"wgan"``, ``"wgan-gp"`` or a
         generator name of the table (f-GAN); see :mod:`divtools.gan.losses`.
-      key: a JAX PRNG key; a batch of keys (shape ``(k,)``) trains ``k`` GANs
-        under one ``vmap`` (every array of the result gains a leading axis).
+      key: a JAX PRNG key or an int seed (``jax.random.key(seed)``); a batch of
+        keys (shape ``(k,)``) or a 1-D integer array of ``k`` seeds trains ``k``
+        GANs under one ``vmap`` (every array of the result gains a leading axis).
       updates: ``"alternating"`` or ``"simultaneous"`` (see the module docstring).
       n_critic: critic steps per generator step (default: 5 for the Wasserstein
         losses, as in WGAN's and WGAN-GP's algorithm 1; 1 otherwise).
@@ -251,8 +276,9 @@ def train(
       learning_rate, critic_learning_rate: the loss's default optimiser with these
         rates (the critic's defaults to ``learning_rate``); or give optax
         optimisers ``generator_optimizer`` / ``critic_optimizer``.
-      clip, penalty: WGAN's clipping bound ``c`` and WGAN-GP's ``lambda``.
-      eval_every: generator steps between checkpoints (default ``steps // 20``).
+      clip, penalty: WGAN's clipping bound ``c`` and WGAN-GP's ``lambda`` (positive).
+      eval_every: generator steps between checkpoints (default ``steps // 20``);
+        it must divide ``steps``.
       eval_size: generated samples per checkpoint, and the size of the data's
         evaluation sample, for the distances of the history.
       dtype: the computation's float type (default: the data's for arrays,
@@ -263,6 +289,12 @@ def train(
     Returns:
       :class:`GANResult`. Same key, same result (bit for bit on one machine).
       A second call with the same configuration reuses the compiled program.
+
+    Every argument is checked before anything is traced or compiled: counts are
+    positive integers, widths sequences of them, rates, ``clip`` and ``penalty``
+    positive finite numbers (a rate may be an optax schedule), names one of
+    their list, ``data`` finite real numbers; a bad one is a ``ValueError`` or
+    ``TypeError`` naming it.
 
     Example:
       >>> import jax
@@ -277,33 +309,47 @@ def train(
     Arjovsky et al. (2017), Gulrajani et al. (2017).
     """
     spec = ls.loss(loss)
-    if updates not in ("alternating", "simultaneous"):
-        raise ValueError(f"updates: 'alternating' or 'simultaneous', got {updates!r}")
-    if prior not in ("normal", "uniform"):
-        raise ValueError(f"prior: 'normal' or 'uniform', got {prior!r}")
+    updates = checks.choice("updates", updates, ("alternating", "simultaneous"))
+    prior = checks.choice("prior", prior, ("normal", "uniform"))
+    key = checks.key(key, batch=True)
+    n_critic = checks.count("n_critic", n_critic, optional=True)
+    steps = checks.count("steps", steps)
+    batch_size = checks.count("batch_size", batch_size, optional=True)
+    latent_dim = checks.count("latent_dim", latent_dim, optional=True)
+    generator_hidden = checks.widths("generator_hidden", generator_hidden)
+    critic_hidden = checks.widths("critic_hidden", critic_hidden)
+    learning_rate = checks.learning_rate("learning_rate", learning_rate)
+    critic_learning_rate = checks.learning_rate("critic_learning_rate", critic_learning_rate)
+    generator_optimizer = checks.optimizer("generator_optimizer", generator_optimizer)
+    critic_optimizer = checks.optimizer("critic_optimizer", critic_optimizer)
+    clip = checks.positive("clip", clip)
+    penalty = checks.positive("penalty", penalty)
+    eval_every = checks.count("eval_every", eval_every, optional=True)
+    eval_size = checks.count("eval_size", eval_size)
+    dtype = checks.float_dtype("dtype", dtype)
+    if init is not None and not isinstance(init, Generator):
+        raise TypeError(f"init: expected a divtools.gan.Generator or None, got {checks.describe(init)}")
     n_critic = spec.n_critic if n_critic is None else n_critic
     batch_size = spec.batch_size if batch_size is None else batch_size
     eval_every = max(1, steps // 20) if eval_every is None else eval_every
-    for name, v in (
-        ("n_critic", n_critic),
-        ("steps", steps),
-        ("batch_size", batch_size),
-        ("eval_every", eval_every),
-        ("eval_size", eval_size),
-    ):
-        if not (isinstance(v, (int, np.integer)) and v >= 1):
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
     if steps % eval_every:
         raise ValueError(f"eval_every: must divide steps ({steps}), got {eval_every}")
 
     is_dataset = hasattr(data, "sample")
     is_sampler = callable(data) and not is_dataset
-    array = None if (is_dataset or is_sampler) else _as_array(data)
+    if is_dataset:
+        d = checks.sampler_shape("data", data.sample, batch_size)[1]
+        array = None
+    elif is_sampler:
+        d = checks.sampler_shape("data", data)[1]
+        array = None
+    else:
+        array = _as_array(data)
+        d = array.shape[1]
+    if init is not None:
+        _check_init(init, d, latent_dim)
     if dtype is None:
-        dtype = np.float32 if array is None else array.dtype
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"dtype: expected a float type, got {dtype}")
+        dtype = np.dtype(np.float32) if array is None else array.dtype
     with loop.precision(dtype):
         return _train(
             data,
@@ -525,7 +571,7 @@ def fit_discriminator(
     data: Any,
     generator: Any,
     *,
-    key: Any,
+    key: KeyLike,
     loss: str = "minimax",
     steps: int = 2000,
     batch_size: int = 512,
@@ -543,9 +589,16 @@ def fit_discriminator(
 
     Args:
       data: as for :func:`train`; integer arrays are category indices (one-hot).
-      generator: a :class:`Generator`, or a sampler ``key -> (batch, d)``, or samples.
-      key, steps, batch_size, hidden, learning_rate, dtype: as for
+      generator: a :class:`Generator`, a dataset, a sampler ``key -> (batch, d)``,
+        or samples.
+      key: a JAX PRNG key or an int seed (``jax.random.key(seed)``); a batch of
+        keys or a 1-D integer array of seeds trains critics under ``vmap``.
+      loss: one of :data:`divtools.gan.LOSSES`.
+      steps, batch_size, hidden, learning_rate, dtype: as for
         :func:`divtools.variational.estimate`.
+
+    Every argument is checked before training (a ``ValueError`` or ``TypeError``
+    naming it).
 
     Returns:
       :class:`divtools.variational.Estimate`.
@@ -557,21 +610,31 @@ def fit_discriminator(
         divergence, objective = "js", "classifier"
     else:
         divergence, objective = spec.name, "fgan"
+    batch_size = checks.count("batch_size", batch_size)
     if hasattr(data, "sample"):
         data = functools.partial(_dataset_batch, data, batch_size)
     if isinstance(generator, Generator):
         generator = functools.partial(_generator_batch, generator, batch_size)
-    return estimate(
+    elif hasattr(generator, "sample"):
+        generator = functools.partial(_dataset_batch, generator, batch_size)
+    return run_estimate(
+        ("data", "generator"),
         divergence,
         data,
         generator,
-        key=key,
-        objective=objective,
-        hidden=hidden,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        steps=steps,
-        dtype=dtype,
+        key,
+        objective,
+        hidden,
+        None,
+        learning_rate,
+        batch_size,
+        steps,
+        0.2,
+        10_000,
+        0.01,
+        10.0,
+        dtype,
+        {},
     )
 
 

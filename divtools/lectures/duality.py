@@ -40,6 +40,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from divtools._core import backend as B
+from divtools._core import numerics as nx
+from divtools._core import validate
 from divtools.discrete import generators, pmf
 from divtools.discrete.generators import Generator
 
@@ -98,6 +100,15 @@ def _maximise_concave(h, lo: float, hi: float) -> float:
     return float(best)
 
 
+def _points(name: str, x: ArrayLike) -> np.ndarray:
+    """Concrete real points (NaN rejected; infinities are points of the extended line)."""
+    (x,) = B.take((name,), (x,), optional=()).values
+    x = np.asarray(x, dtype=np.float64)
+    if np.isnan(x).any():
+        raise ValueError(f"{name}: contains NaN")
+    return x
+
+
 def conjugate(f: Any, y: ArrayLike) -> Any:
     r"""``f*(y) = sup_{t >= 0} (t y - f(t))`` by 1-D maximisation (NumPy, elementwise).
 
@@ -114,7 +125,7 @@ def conjugate(f: Any, y: ArrayLike) -> Any:
       True
     """
     gen = _gen(f)
-    y = np.asarray(y, dtype=np.float64)
+    y = _points("y", y)
     out = np.empty(y.shape)
     f_np = lambda t: float(gen.f(np.float64(t)))
     for idx in np.ndindex(y.shape):
@@ -143,7 +154,9 @@ def biconjugate(f: Any, t: ArrayLike) -> Any:
     if gen.conjugate is None:
         raise ValueError(f"f: {gen.name} has no conjugate in the table")
     dom = gen.conjugate_domain
-    t = np.asarray(t, dtype=np.float64)
+    t = _points("t", t)
+    if np.any(t < 0):
+        raise ValueError(f"t: the generator lives on t >= 0, got {t.min():g}")
     out = np.empty(t.shape)
     fs = lambda y: float(gen.conjugate(np.float64(y)))
     for idx in np.ndindex(t.shape):
@@ -158,12 +171,20 @@ def biconjugate(f: Any, t: ArrayLike) -> Any:
 # The variational representation.
 
 
-def optimal_critic(p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any:
+def optimal_critic(p: ArrayLike, q: ArrayLike, f: Any = "kl", *, raw: bool = False) -> Any:
     r"""``T*(x) = f'(p(x)/q(x))``, the critic that attains ``D_f`` in the dual.
 
     Conventions at the support boundaries: where ``q = 0 < p`` it is
     ``f'(inf)`` (possibly ``inf``), where ``p = 0 < q`` it is ``f'(0+)``
     (possibly ``-inf``), where both are 0 it is ``f'(1)`` (irrelevant: weight 0).
+
+    With ``raw=True`` the critic before the f-GAN activation: ``V*`` with
+    ``g_f(V*) = T*`` (``log(p/q)`` for ``js`` and ``gan``, ``log(p/q)/2`` for
+    the squared Hellinger distance, ...; the table's ``optimal_raw_critic``),
+    from ``log p - log q``. It stays representable where ``T*`` rounds onto the
+    edge of the conjugate's domain (``js``'s ``log(2)/2`` once ``p/q > 2**53``)
+    or ``p/q`` leaves the float range; :func:`f_dual_value` with ``raw=True``
+    then returns the divergence at every pmf.
 
     Example:
       >>> from divtools import duality as d
@@ -171,9 +192,15 @@ def optimal_critic(p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any:
       [2.0, -0.6666666666666667]
     """
     gen = _gen(f)
+    raw = validate.flag("raw", raw)
+    if raw and gen.optimal_raw_critic is None:
+        raise ValueError(f"f: {gen.name} has no f-GAN activation in the table; use raw=False")
     A, P, Q = pmf.take_pmfs(("p", "q"), (p, q))
     xp = A.evaluator.xp
     with np.errstate(all="ignore"):
+        if raw:
+            return A.output(gen.optimal_raw_critic(pmf.log_ratio(P, Q)))
+        P = P * (_total(Q) / _total(P))[..., None]  # the ratio of p/sum p and q/sum q
         ratio = xp.where(Q > 0, P / xp.where(Q > 0, Q, 1.0), xp.inf)
         ratio = xp.where((P == 0) & (Q == 0), 1.0, ratio)
         inner = xp.where(ratio > 0, xp.where(xp.isinf(ratio), 1.0, ratio), 1.0)
@@ -183,13 +210,19 @@ def optimal_critic(p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any:
     return A.output(value)
 
 
+def _total(x: Any) -> Any:
+    """The sum over the outcomes, correctly rounded (double-word)."""
+    hi, lo = nx.exact_sum(x)
+    return hi + lo
+
+
 def _f_prime_at_zero(gen: Generator) -> float:
     with np.errstate(all="ignore"):
         v = float(gen.f_prime(np.float64(0.0)))
     return -math.inf if math.isnan(v) else v
 
 
-def f_dual_value(T: ArrayLike, p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any:
+def f_dual_value(T: ArrayLike, p: ArrayLike, q: ArrayLike, f: Any = "kl", *, raw: bool = False) -> Any:
     r"""``E_P[T] - E_Q[f*(T)]``: the f-divergence's variational lower bound at the critic ``T``.
 
     ``T`` holds the critic's values on the outcomes (same shape as ``p``).
@@ -197,6 +230,18 @@ def f_dual_value(T: ArrayLike, p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any
     :func:`optimal_critic`. Outside the conjugate's domain ``f*`` is ``inf``
     (the bound is ``-inf``). Conventions: a term with zero mass contributes 0
     whatever ``T`` is there (``0 * inf = 0``).
+
+    With ``raw=True``, ``T`` holds the critic before the f-GAN activation,
+    ``V`` with ``T = g_f(V)`` (every ``V`` is then inside the domain), and
+    ``f*(g_f(V))`` is the table's composition, exact where ``g_f(V)`` rounds
+    onto the domain's edge; with :func:`optimal_critic`'s ``raw=True`` the
+    identity ``f_dual_value(V*, p, q) = D_f(P||Q)`` holds at every pmf.
+
+    The summands ``p T - q f*(T)`` are added exactly; each is computed in
+    float64 (where ``q f*(T)`` overflows for a finite product, as Pearson's
+    ``q T^2/4`` at ``T ~ 1e200``, in NumPy's extended precision where it has
+    one). Near ``P = Q`` the bound is a difference of two expectations of size
+    ``sum |p T|``: its absolute accuracy is about ``eps sum |p T|``.
 
     Example:
       >>> import divtools; from divtools import duality as d
@@ -209,30 +254,87 @@ def f_dual_value(T: ArrayLike, p: ArrayLike, q: ArrayLike, f: Any = "kl") -> Any
     CSE6243 lecture 16 (seed 003).
     """
     gen = _gen(f)
+    raw = validate.flag("raw", raw)
     if gen.conjugate is None:
         raise ValueError(f"f: {gen.name} has no conjugate in the table")
+    if raw and gen.activation is None:
+        raise ValueError(f"f: {gen.name} has no f-GAN activation in the table; use raw=False")
     A, P, Q = pmf.take_pmfs(("p", "q", "T"), (p, q, T))
     T = A.values[2]
     if A.evaluator is not B.TRACE:
         host = np.asarray(T)
-        if host.shape != np.broadcast_shapes(host.shape, P.shape):
+        try:
+            fits = host.shape == np.broadcast_shapes(host.shape, P.shape)
+        except ValueError:
+            fits = False
+        if not fits:
             raise ValueError(f"T: shape {host.shape} does not match p's {P.shape}")
         if np.isnan(host).any():
             raise ValueError("T: contains NaN")
     with np.errstate(all="ignore"):
-        return A.output(_dual_value(gen, T, P, Q))
+        # the distributions they represent, as double-words: near P = Q the bound lives
+        # in the digits that p/sum(p), rounded, would drop
+        (p_hi, p_lo), (q_hi, q_lo) = _normalised(P), _normalised(Q)
+        pieces = []
+        for p_part, q_part, low in ((p_hi, q_hi, False), (p_lo, q_lo, True)):
+            terms = _dual_terms(gen, T, p_part, q_part, raw, low)
+            if A.evaluator is B.NUMPY:
+                terms = _extended_where_overflow(gen, terms, T, p_part, q_part, raw, low)
+            pieces.append(terms)
+        hi, lo = nx.exact_sum(A.evaluator.xp.concatenate(pieces, axis=-1))
+        return A.output(hi + lo)
 
 
-def _dual_value(gen: Generator, T: Any, P: Any, Q: Any) -> Any:
+def _normalised(x: Any) -> tuple[Any, Any]:
+    """``x / sum(x)`` as a double-word ``(hi, lo)`` (the sum itself a double-word)."""
+    s_hi, s_lo = nx.exact_sum(x)
+    hi, lo = nx.dd_div(x, 0.0 * x, s_hi[..., None], s_lo[..., None])
+    return hi, lo
+
+
+def _dual_terms(gen: Generator, T: Any, P: Any, Q: Any, raw: bool, low: bool = False) -> Any:
+    """``p T - q f*(T)`` per outcome, with ``0 * anything = 0``; for the low words of the
+    masses (``low``) only where ``T`` and ``f*(T)`` are finite (the high words carry
+    the infinities)."""
     xp = B.namespace(T, P, Q)
-    dom = gen.conjugate_domain
-    inside = dom.contains(T) | xp.isneginf(T) & (dom.low == -math.inf)
-    safe = xp.where(inside & xp.isfinite(T), T, _interior(dom))
-    fstar = gen.conjugate(safe)
-    # the limit of f* at the low end of its domain, where T* may sit (T = -inf)
-    fstar = xp.where(xp.isneginf(T), _conjugate_limit(gen), fstar)
-    fstar = xp.where(inside, fstar, xp.inf)
-    return _expectation(P, T, -1) - _expectation(Q, fstar, -1)
+    T = xp.broadcast_to(T, P.shape)
+    if raw:
+        critic, fstar = gen.activation(T), gen.fgan_conjugate(T)
+        # at V = -inf the critic sits at the low end of an unbounded domain: f* -> -f(0)
+        fstar = xp.where(xp.isneginf(critic), _conjugate_limit(gen), fstar)
+    else:
+        critic = T
+        dom = gen.conjugate_domain
+        inside = dom.contains(T) | xp.isneginf(T) & (dom.low == -math.inf)
+        safe = xp.where(inside & xp.isfinite(T), T, _interior(dom))
+        fstar = gen.conjugate(safe)
+        # the limit of f* at the low end of its domain, where T* may sit (T = -inf)
+        fstar = xp.where(xp.isneginf(T), _conjugate_limit(gen), fstar)
+        fstar = xp.where(inside, fstar, xp.inf)
+    if low:
+        critic = xp.where(xp.isfinite(critic), critic, 0.0)
+        fstar = xp.where(xp.isfinite(fstar), fstar, 0.0)
+    pos_p, pos_q = P != 0, Q != 0  # low words may be negative
+    first = xp.where(pos_p, P * xp.where(pos_p, critic, 0.0), 0.0)
+    second = xp.where(pos_q, Q * xp.where(pos_q, fstar, 0.0), 0.0)
+    # T = +inf where both masses are positive: f* grows faster than T (an unbounded
+    # domain above), so p T - q f*(T) -> -inf, not inf - inf
+    return xp.where(xp.isposinf(critic) & pos_p & pos_q, -xp.inf, first - second)
+
+
+def _extended_where_overflow(
+    gen: Generator, terms: np.ndarray, T: Any, P: Any, Q: Any, raw: bool, low: bool
+) -> np.ndarray:
+    """Summands that came out infinite from finite inputs, again in NumPy's extended
+    precision (``longdouble``, 15 exponent bits on x86), where ``q f*(T)`` is finite."""
+    T = np.broadcast_to(T, P.shape)
+    redo = ~np.isfinite(terms) & np.isfinite(T) & (P != 0) & (Q != 0)
+    if not redo.any() or np.finfo(np.longdouble).maxexp <= 1024:  # no wider exponent here
+        return terms
+    wide = [np.asarray(x[redo], np.longdouble) for x in (T, P, Q)]
+    terms = np.array(terms, copy=True)
+    terms[redo] = np.asarray(_dual_terms(gen, *wide, raw, low), np.float64)
+    return terms
 
 
 def _interior(dom) -> float:
@@ -273,9 +375,7 @@ def density_ratio_from_classifier(c: ArrayLike, *, prior: float = 0.5, logits: b
     Reference: Sugiyama, Suzuki & Kanamori (2012), *Density Ratio Estimation in
     Machine Learning*, ch. 4; the density-ratio notes of seed 004.
     """
-    prior = float(prior)
-    if not 0.0 < prior < 1.0:
-        raise ValueError(f"prior: must lie in (0, 1), got {prior}")
+    prior = validate.probability("prior", prior)
     odds = (1.0 - prior) / prior
     A = B.take(("c",), (c,))
     (c,) = A.values

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from divtools._core import backend as B
+from divtools._core import validate
 from divtools._core.backend import jax, jnp
 from divtools.discrete import pmf
 from divtools.discrete.generators import GENERATORS
@@ -60,7 +61,8 @@ def parallel_lines(theta: float, n: int = 64) -> ParallelLines:
       >>> round(divtools.wasserstein(ex.p, ex.q, ex.distance), 12), float(divtools.tv(ex.p, ex.q))
       (0.5, 1.0)
     """
-    theta = float(theta)
+    theta = validate.real("theta", theta)
+    n = validate.count("n", n)
     z = (np.arange(n) + 0.5) / n
     left = np.stack([np.zeros(n), z], axis=1)
     if theta == 0.0:

@@ -33,6 +33,7 @@ and theorem 1.
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -40,7 +41,9 @@ from numpy.typing import ArrayLike
 
 from divtools._core import backend as B
 from divtools._core import numerics as nx
+from divtools._core import validate
 from divtools._core.backend import jax, jnp
+from divtools._core.keys import KeyLike, as_key
 from divtools.discrete import pmf
 from divtools.discrete.generators import GENERATORS
 
@@ -69,8 +72,9 @@ __all__ = [
 # Input handling: pmfs validated by the exact core's rules, strategies in [0, 1].
 
 
-def _inputs(p, q, *strategy, names=("p", "q")):
-    """The array rule for two pmfs and an optional strategy; validated when concrete."""
+def _inputs(p, q, *strategy, names=("p", "q"), logits=False):
+    """The array rule for two pmfs and an optional strategy (probabilities in [0, 1], or
+    logits: any real number or +-inf); validated when concrete."""
     extra = ("eta",) if strategy and names == ("p", "q") else ("d",) if strategy else ()
     A, P, Q = pmf.take_pmfs((*names, *extra), (p, q, *strategy))
     if not strategy:
@@ -86,24 +90,33 @@ def _inputs(p, q, *strategy, names=("p", "q")):
             ok = False
         if not ok:
             raise ValueError(f"{name}: shape {host.shape} does not match the distributions' {P.shape}")
-        if np.isnan(host).any() or (host < 0).any() or (host > 1).any():
-            raise ValueError(f"{name}: values must lie in [0, 1]")
+        if np.isnan(host).any():
+            raise ValueError(f"{name}: contains NaN")
+        if not logits and ((host < 0).any() or (host > 1).any()):
+            raise ValueError(f"{name}: values must lie in [0, 1] (or pass logits=True for log-odds)")
     return A, P, Q, eta
 
 
 def _prior(prior) -> float:
-    prior = float(prior)
-    if not 0.0 < prior < 1.0:
-        raise ValueError(f"prior: must lie in (0, 1), got {prior}")
-    return prior
+    return validate.probability("prior", prior)
 
 
-def _xlogy(x, y):
-    """``x log y`` with ``0 log 0 = 0`` (and ``0 log y = 0`` for every ``y``)."""
-    xp = B.namespace(x, y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        safe = xp.where(x == 0, 1.0, y)
-        return xp.where(x == 0, 0.0, x * xp.log(safe))
+def _log_sigmoids(eta, logits):
+    """``(log eta, log(1 - eta))`` of a strategy given as probabilities or as logits
+    ``l = log(eta/(1 - eta))``: ``-softplus(-l)`` and ``-softplus(l)``, which keep their
+    digits where ``eta`` rounds to 0 or 1."""
+    xp = B.namespace(eta)
+    if logits:
+        return -xp.logaddexp(-eta, 0.0), -xp.logaddexp(eta, 0.0)
+    with np.errstate(divide="ignore"):
+        return xp.log(eta), xp.log1p(-eta)
+
+
+def _weighted(w, log_values):
+    """``sum w log_values`` over the outcomes with ``0 log 0 = 0`` (a zero weight
+    contributes nothing, whatever the value)."""
+    xp = B.namespace(w, log_values)
+    return xp.sum(xp.where(w > 0, w * xp.where(w > 0, log_values, 0.0), 0.0), axis=-1)
 
 
 def _exact_sum(x):
@@ -167,11 +180,17 @@ def bayes_error(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
 # The cross-entropy game and the GAN value.
 
 
-def cross_entropy_loss(eta: ArrayLike, p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
+def cross_entropy_loss(
+    eta: ArrayLike, p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, logits: bool = False
+) -> Any:
     r"""Expected log loss ``-pi sum p log eta - (1 - pi) sum q log(1 - eta)`` (nats).
 
     ``inf`` where the strategy is certain and wrong on an outcome of positive
-    mass; ``0 log 0 = 0``.
+    mass; ``0 log 0 = 0``. With ``logits=True``, ``eta`` holds log-odds
+    ``log(eta/(1 - eta))`` (:func:`optimal_discriminator` returns them with
+    ``logits=True``): then ``log eta = -softplus(-l)`` keeps its digits where
+    ``eta`` itself would round to 0 or 1, and the loss at the optimum is
+    ``H(Y | X)`` at every pmf.
 
     Example:
       >>> from divtools import games as g
@@ -179,21 +198,27 @@ def cross_entropy_loss(eta: ArrayLike, p: ArrayLike, q: ArrayLike, *, prior: flo
       0.69314718056
     """
     pi = _prior(prior)
-    A, p, q, eta = _inputs(p, q, eta)
-    xp = A.evaluator.xp
-    value = -(pi * xp.sum(_xlogy(p, eta), axis=-1) + (1.0 - pi) * xp.sum(_xlogy(q, 1.0 - eta), axis=-1))
-    return A.output(value)
+    logits = validate.flag("logits", logits)
+    A, p, q, eta = _inputs(p, q, eta, logits=logits)
+    log_eta, log_not_eta = _log_sigmoids(eta, logits)
+    return A.output(-(pi * _weighted(p, log_eta) + (1.0 - pi) * _weighted(q, log_not_eta)))
 
 
-def optimal_discriminator(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5) -> Any:
+def optimal_discriminator(p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, logits: bool = False) -> Any:
     r"""``eta*(x) = pi p(x) / (pi p(x) + (1 - pi) q(x))``, the posterior of "from P".
 
     Optimal for the log loss (and the GAN discriminator for ``pi = 1/2``).
-    Where ``p = q = 0`` (no evidence) it is the prior ``pi``.
+    Where ``p = q = 0`` (no evidence) it is the prior ``pi``. With
+    ``logits=True`` the log-odds ``log(pi p / ((1 - pi) q))`` (``+-inf`` where one
+    mass is 0), exact where ``eta*`` rounds to 0 or 1; pass them on with
+    ``logits=True`` to :func:`cross_entropy_loss` or :func:`gan_value`.
     """
     pi = _prior(prior)
+    logits = validate.flag("logits", logits)
     A, p, q = _inputs(p, q)
     xp = A.evaluator.xp
+    if logits:
+        return A.output(pmf.log_ratio(p, q) + math.log(pi / (1.0 - pi)))
     a, b = pi * p, (1.0 - pi) * q
     m = a + b
     value = xp.where(m > 0, a / xp.where(m > 0, m, 1.0), pi)
@@ -274,13 +299,18 @@ def _gan_labels(real_label):
     return real_label
 
 
-def gan_value(d: ArrayLike, p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1) -> Any:
+def gan_value(
+    d: ArrayLike, p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1, logits: bool = False
+) -> Any:
     r"""The GAN objective ``V(D)`` that the discriminator maximises (nats).
 
     ``real_label=1`` (Goodfellow et al. 2014; seed 001):
     ``V = sum p_data log D + sum p_g log(1 - D)``; ``real_label=0`` (UCSB 165B,
     seed 002, real labelled 0): ``V = sum p_data log(1 - D) + sum p_g log D``.
-    Either way ``max_D V = 2 JS(p_data, p_g) - log 4``.
+    Either way ``max_D V = 2 JS(p_data, p_g) - log 4``. With ``logits=True``,
+    ``d`` holds the discriminator's logits (as :func:`gan_optimal_discriminator`
+    returns them with ``logits=True``): ``V(D*) = 2 JS - log 4`` then holds at
+    every pmf, tiny masses included.
 
     Example:
       >>> import math; from divtools import games as g
@@ -288,18 +318,24 @@ def gan_value(d: ArrayLike, p_data: ArrayLike, p_g: ArrayLike, *, real_label: in
       True
     """
     _gan_labels(real_label)
-    A, p, q, d = _inputs(p_data, p_g, d, names=("p_data", "p_g"))
-    xp = A.evaluator.xp
-    d_real = d if real_label == 1 else 1.0 - d
-    value = xp.sum(_xlogy(p, d_real), axis=-1) + xp.sum(_xlogy(q, 1.0 - d_real), axis=-1)
-    return A.output(value)
+    logits = validate.flag("logits", logits)
+    A, p, q, d = _inputs(p_data, p_g, d, names=("p_data", "p_g"), logits=logits)
+    log_d, log_not_d = _log_sigmoids(d, logits)
+    if real_label == 0:
+        log_d, log_not_d = log_not_d, log_d
+    return A.output(_weighted(p, log_d) + _weighted(q, log_not_d))
 
 
-def gan_optimal_discriminator(p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1) -> Any:
-    """``D* = p_data/(p_data + p_g)`` (``real_label=1``) or ``p_g/(p_data + p_g)`` (``real_label=0``)."""
+def gan_optimal_discriminator(
+    p_data: ArrayLike, p_g: ArrayLike, *, real_label: int = 1, logits: bool = False
+) -> Any:
+    """``D* = p_data/(p_data + p_g)`` (``real_label=1``) or ``p_g/(p_data + p_g)``
+    (``real_label=0``); with ``logits=True`` its log-odds (see :func:`optimal_discriminator`)."""
     _gan_labels(real_label)
-    d = optimal_discriminator(p_data, p_g)
-    return d if real_label == 1 else 1.0 - d
+    d = optimal_discriminator(p_data, p_g, logits=logits)
+    if real_label == 1:
+        return d
+    return -d if logits else 1.0 - d
 
 
 def gan_optimal_value(p_data: ArrayLike, p_g: ArrayLike) -> Any:
@@ -338,10 +374,12 @@ def _ascend(objective, n, steps, lr, dtype, key):
 
 
 def _solve(objective_of, p, q, steps, lr, key):
+    steps = validate.count("steps", steps)
+    lr = validate.positive("lr", lr)
+    key = as_key(key)
     _, p, q = _inputs(p, q)
     if np.ndim(p) != 1:
         raise ValueError("p, q: the solvers take one pair of pmfs (1-D)")
-    key = jax.random.key(0) if key is None else key
     with jax.enable_x64(True):
         P, Q = jnp.asarray(np.asarray(p), jnp.float64), jnp.asarray(np.asarray(q), jnp.float64)
         run = jax.jit(lambda k: _ascend(objective_of(P, Q), P.shape[0], steps, lr, jnp.float64, k))
@@ -350,7 +388,7 @@ def _solve(objective_of, p, q, steps, lr, key):
 
 
 def solve_zero_one(
-    p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key: Any = None
+    p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key: KeyLike = 0
 ) -> GameSolution:
     """Minimise the 0-1 error numerically; ``value`` is the error reached (compare
     :func:`bayes_error`)."""
@@ -362,7 +400,7 @@ def solve_zero_one(
 
 
 def solve_cross_entropy(
-    p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key: Any = None
+    p: ArrayLike, q: ArrayLike, *, prior: float = 0.5, steps: int = 3000, lr: float = 0.1, key: KeyLike = 0
 ) -> GameSolution:
     """Minimise the log loss numerically; ``value`` is the loss reached (compare
     :func:`cross_entropy_value`)."""
@@ -385,7 +423,7 @@ def solve_gan(
     real_label: int = 1,
     steps: int = 3000,
     lr: float = 0.1,
-    key: Any = None,
+    key: KeyLike = 0,
 ) -> GameSolution:
     """Maximise ``V(D)`` numerically over ``D in [0, 1]^n`` (compare
     :func:`gan_optimal_value` and :func:`gan_optimal_discriminator`)."""

@@ -16,6 +16,9 @@ import jax
 import jax.numpy as jnp
 from numpy.typing import DTypeLike
 
+from divtools._core.keys import KeyLike
+from divtools.variational import checks
+
 __all__ = ["MLP", "clip_weights", "gradient_penalty", "init_layers", "init_mlp", "spectral_normalize"]
 
 
@@ -32,9 +35,17 @@ class MLP(NamedTuple):
         return (h @ W + b)[..., 0]
 
 
-def init_layers(key: Any, sizes: Sequence[int], dtype: DTypeLike = jnp.float32) -> tuple:
+def init_layers(key: KeyLike, sizes: Sequence[int], dtype: DTypeLike = jnp.float32) -> tuple:
     """Dense layers ``sizes[0] -> sizes[1] -> ...`` as ``(W, b)`` pairs, drawn like PyTorch's
-    default ``Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for weights and biases."""
+    default ``Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` for weights and biases.
+
+    ``key``: a JAX PRNG key or an int seed (``jax.random.key(seed)``); ``sizes``: at
+    least two positive integers; ``dtype``: a float type."""
+    key = checks.key(key)
+    sizes = checks.widths("sizes", sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes: expected at least two widths (input and output), got {sizes}")
+    dtype = checks.float_dtype("dtype", dtype, optional=False)
     layers = []
     for k, (a, b) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:])):
         kw, kb = jax.random.split(k)
@@ -48,13 +59,23 @@ def init_layers(key: Any, sizes: Sequence[int], dtype: DTypeLike = jnp.float32) 
     return tuple(layers)
 
 
-def init_mlp(key: Any, d_in: int, hidden: Sequence[int] = (128, 128), dtype: DTypeLike = jnp.float32) -> MLP:
-    """A critic ``R^d_in -> R`` with ReLU hidden layers ``hidden`` (see :func:`init_layers`)."""
+def init_mlp(
+    key: KeyLike, d_in: int, hidden: Sequence[int] = (128, 128), dtype: DTypeLike = jnp.float32
+) -> MLP:
+    """A critic ``R^d_in -> R`` with ReLU hidden layers ``hidden`` (see :func:`init_layers`;
+    ``hidden=()`` is a linear critic). ``key``: a JAX PRNG key or an int seed
+    (``jax.random.key(seed)``)."""
+    key = checks.key(key)
+    d_in = checks.count("d_in", d_in)
+    hidden = checks.widths("hidden", hidden)
+    dtype = checks.float_dtype("dtype", dtype, optional=False)
     return MLP(init_layers(key, (d_in, *hidden, 1), dtype))
 
 
 def clip_weights(critic: MLP, c: float) -> MLP:
-    """WGAN's weight clipping to ``[-c, c]`` (Arjovsky et al. 2017, algorithm 1)."""
+    """WGAN's weight clipping to ``[-c, c]`` (Arjovsky et al. 2017, algorithm 1); ``c``
+    positive (unchecked where it is traced)."""
+    c = checks.positive("c", c, traced=True)
     return jax.tree_util.tree_map(lambda w: jnp.clip(w, -c, c), critic)
 
 
@@ -66,7 +87,7 @@ def spectral_normalize(critic: MLP) -> MLP:
 
 
 def gradient_penalty(
-    critic: MLP, x_p: Any, x_q: Any, key: Any, weight: float = 10.0, one_sided: bool = False
+    critic: MLP, x_p: Any, x_q: Any, key: KeyLike, weight: float = 10.0, one_sided: bool = False
 ) -> Any:
     """WGAN-GP's ``lambda E (|grad_x v(x_hat)| - 1)^2`` on random interpolates
     ``x_hat = u x_p + (1 - u) x_q`` (Gulrajani et al. 2017, algorithm 1); with
@@ -79,7 +100,17 @@ def gradient_penalty(
     ``s = 1 - delta/(2 lambda) > 0`` while ``delta < 2 lambda``: gradient ascent
     stays there and the generator is pushed further, until ``delta`` reaches
     ``2 lambda`` (20 for ``lambda = 10``). The one-sided penalty has no such
-    maximum."""
+    maximum.
+
+    ``x_p``, ``x_q``: samples ``(n, d)``; ``key``: a JAX PRNG key or an int seed;
+    ``weight``: ``lambda``, positive (unchecked where it is traced)."""
+    key = checks.key(key)
+    weight = checks.positive("weight", weight, traced=True)
+    one_sided = checks.boolean("one_sided", one_sided)
+    x_p, x_q = (checks.sample_matrix(name, x) for name, x in (("x_p", x_p), ("x_q", x_q)))
+    x_p, x_q = (jnp.asarray(x, jnp.result_type(x, float)) for x in (x_p, x_q))
+    if x_p.shape[1] != x_q.shape[1]:
+        raise ValueError(f"x_p, x_q: sample dimensions differ ({x_p.shape[1]} and {x_q.shape[1]})")
     n = min(x_p.shape[0], x_q.shape[0])
     u = jax.random.uniform(key, (n, 1), x_p.dtype)
     x_hat = u * x_p[:n] + (1.0 - u) * x_q[:n]

@@ -13,8 +13,9 @@ import numpy as np
 import optax
 from numpy.typing import DTypeLike
 
+from divtools._core.keys import KeyLike
+from divtools.variational import checks, loop
 from divtools.variational import critics as cr
-from divtools.variational import loop
 from divtools.variational import objectives as ob
 
 __all__ = ["Critic", "Estimate", "estimate"]
@@ -68,36 +69,70 @@ _OPTIMIZERS = {
 }
 
 
-def check_samples(name, x):
-    """A concrete sample array checked at the boundary (numbers, non-empty, finite);
-    JAX arrays pass unchecked (they may be traced)."""
-    if isinstance(x, jax.Array):
-        return x
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected numbers, got dtype {arr.dtype}")
-    if arr.size == 0:
-        raise ValueError(f"{name}: empty sample")
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: contains NaN or infinite values")
-    return arr
+def _categories(names, arrays: dict) -> int | None:
+    """The number of categories of integer sample arrays (category indices: 1-D,
+    non-negative), ``None`` if none is; an integer array beside a float one is an error."""
+    kinds = {name: np.dtype(a.dtype).kind for name, a in arrays.items()}
+    ints = [name for name, k in kinds.items() if k in "biu"]
+    if not ints:
+        return None
+    if len(ints) < len(arrays):
+        raise ValueError(
+            f"{', '.join(names)}: {ints[0]} holds category indices (integers) and the other real "
+            "samples; give both as category indices or both as real samples"
+        )
+    top = 0
+    for name in ints:
+        a = np.asarray(arrays[name])
+        if a.ndim != 1:
+            raise ValueError(f"{name}: category indices (an integer array) must be 1-D, got shape {a.shape}")
+        if a.dtype.kind != "b" and a.min() < 0:
+            raise ValueError(f"{name}: category indices must be non-negative, got {a.min()}")
+        top = max(top, int(a.max()))
+    return top + 1
 
 
 def _prepare(name, x, n_categories):
+    """A sample array as ``(n, d)`` (category indices one-hot), or a sampler as it is."""
     if callable(x):
         return x
-    arr = check_samples(name, x)
-    if arr.dtype.kind in "biu":  # category indices: one-hot
-        if arr.ndim != 1:
-            raise ValueError(f"{name}: category indices must be 1-D")
+    if n_categories is not None:
         return jax.nn.one_hot(
-            jnp.asarray(arr), n_categories, dtype=jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+            jnp.asarray(x), n_categories, dtype=jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
         )
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"{name}: expected samples of shape (n, d), got {arr.shape}")
-    return arr
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"{name}: expected samples of shape (n, d), got shape {x.shape}")
+    return x
+
+
+def _n_eval(names, n, fraction):
+    n_eval = max(2, int(round(fraction * n)))
+    if n - n_eval < 2:
+        raise ValueError(f"{', '.join(names)}: {n} samples are too few to hold out {fraction:.0%}")
+    return n_eval
+
+
+def prepare_pair(names: tuple[str, str], x_p: Any, x_q: Any, eval_fraction: float) -> tuple:
+    """The two samples of :func:`estimate` checked at the boundary: ``(x_p, x_q, n_eval_p,
+    n_eval_q)``, arrays as ``(n, d)`` (category indices one-hot) and samplers as they are,
+    with the held-out rows of each array (0 for a sampler). ``names`` name them in errors."""
+    arrays = {name: checks.samples(name, x) for name, x in zip(names, (x_p, x_q)) if not callable(x)}
+    n_cat = _categories(names, arrays)
+    prepared, dims, n_evals = [], [], []
+    for name, x in zip(names, (x_p, x_q)):
+        x = _prepare(name, arrays.get(name, x), n_cat)
+        if callable(x):
+            dims.append(checks.sampler_shape(name, x)[1])
+            n_evals.append(0)
+        else:
+            dims.append(x.shape[1])
+            n_evals.append(_n_eval(names, x.shape[0], eval_fraction))
+        prepared.append(x)
+    if dims[0] != dims[1]:
+        raise ValueError(f"{', '.join(names)}: sample dimensions differ ({dims[0]} and {dims[1]})")
+    return (*prepared, *n_evals)
 
 
 def estimate(
@@ -105,7 +140,7 @@ def estimate(
     x_p: Any,
     x_q: Any,
     *,
-    key: Any,
+    key: KeyLike,
     objective: str | None = None,
     hidden: Sequence[int] = (128, 128),
     optimizer: Any = None,
@@ -127,7 +162,8 @@ def estimate(
         generator name of the table (f-GAN bound).
       x_p, x_q: samples ``(n, d)`` (``(n,)`` is ``d = 1``; integer arrays are
         category indices, one-hot encoded), or samplers ``key -> (batch, d)``.
-      key: a JAX PRNG key; a batch of keys (shape ``(k,)``) trains ``k``
+      key: a JAX PRNG key or an int seed (``jax.random.key(seed)``); a batch of
+        keys (shape ``(k,)``) or a 1-D integer array of ``k`` seeds trains ``k``
         independent critics under ``vmap`` (every result gains a leading axis).
       objective: which bound (defaults: KL ``smile``, JS ``classifier``, TV
         ``bounded``, W_1 ``gp``, others ``fgan``; also ``dv``, ``mine``, ``nwj``,
@@ -146,7 +182,15 @@ def estimate(
         samples train in float64; pass float32 samples for speed).
 
     Returns:
-      :class:`Estimate`. Same key, same estimate (bit for bit on one machine).
+      :class:`Estimate`. Same key, same estimate (bit for bit on one machine);
+      an int seed ``s`` gives the estimate of ``jax.random.key(s)``.
+
+    Every argument is checked before anything is traced or compiled (counts are
+    positive integers, ``hidden`` a sequence of them, ``()`` a linear critic;
+    rates, ``clip``, ``penalty`` and ``tau`` positive finite numbers, a rate
+    may also be an optax schedule; ``eval_fraction`` in ``(0, 1)``; names one of
+    their list; samples finite real numbers of one dimension): a bad one is a
+    ``ValueError`` or ``TypeError`` naming it.
 
     The training loop is one jit-compiled ``lax.scan``; it runs unchanged on
     CPU, GPU and TPU. A second call with the same configuration reuses the
@@ -172,25 +216,68 @@ def estimate(
     Nguyen, Wainwright & Jordan (2010); Song & Ermon (2020, SMILE); Arjovsky,
     Chintala & Bottou (2017); Gulrajani et al. (2017); Miyato et al. (2018).
     """
-    obj = ob.objective(divergence, objective, **objective_options)  # validates the names
-    spec = (divergence, objective, tuple((k, loop.static(v)) for k, v in sorted(objective_options.items())))
-    n_cat = None
-    arrays = [x for x in (x_p, x_q) if not callable(x)]
-    if any(np.asarray(a).dtype.kind in "biu" for a in arrays if not isinstance(a, jax.Array)):
-        n_cat = int(max(int(np.max(np.asarray(a))) for a in arrays)) + 1
-    x_p = _prepare("x_p", x_p, n_cat)
-    x_q = _prepare("x_q", x_q, n_cat)
-    if not (callable(x_p) or callable(x_q)) and x_p.shape[1] != x_q.shape[1]:
-        raise ValueError(f"x_p, x_q: sample dimensions differ ({x_p.shape[1]} and {x_q.shape[1]})")
-    for name, v in (("batch_size", batch_size), ("steps", steps)):
-        if not (isinstance(v, (int, np.integer)) and v >= 1):
-            raise ValueError(f"{name}: expected a positive integer, got {v!r}")
-    if not 0.0 < eval_fraction < 1.0:
-        raise ValueError(f"eval_fraction: must lie in (0, 1), got {eval_fraction}")
+    return run_estimate(
+        ("x_p", "x_q"),
+        divergence,
+        x_p,
+        x_q,
+        key,
+        objective,
+        hidden,
+        optimizer,
+        learning_rate,
+        batch_size,
+        steps,
+        eval_fraction,
+        eval_size,
+        clip,
+        penalty,
+        dtype,
+        objective_options,
+    )
+
+
+def run_estimate(
+    names,
+    divergence,
+    x_p,
+    x_q,
+    key,
+    objective,
+    hidden,
+    optimizer,
+    learning_rate,
+    batch_size,
+    steps,
+    eval_fraction,
+    eval_size,
+    clip,
+    penalty,
+    dtype,
+    objective_options,
+):
+    """:func:`estimate` with its samples called ``names`` in errors: every argument is
+    checked here, on the host, before anything is traced."""
+    obj = ob.build(divergence, objective, objective_options)  # checks the names and the options
+    options = {name: float(v) for name, v in objective_options.items()}  # all real numbers, checked
+    spec = (divergence, objective, tuple((k, loop.static(v)) for k, v in sorted(options.items())))
+    key = checks.key(key, batch=True)
+    hidden = checks.widths("hidden", hidden)
+    optimizer = checks.optimizer("optimizer", optimizer)
+    learning_rate = checks.learning_rate("learning_rate", learning_rate)
+    batch_size = checks.count("batch_size", batch_size)
+    steps = checks.count("steps", steps)
+    eval_fraction = checks.fraction("eval_fraction", eval_fraction)
+    eval_size = checks.count("eval_size", eval_size)
+    clip = checks.positive("clip", clip)
+    penalty = checks.positive("penalty", penalty)
+    dtype = checks.float_dtype("dtype", dtype)
+    x_p, x_q, n_eval_p, n_eval_q = prepare_pair(names, x_p, x_q, eval_fraction)
     if dtype is None:
         kinds = [np.dtype(a.dtype) for a in (x_p, x_q) if not callable(a)]
-        dtype = np.result_type(*kinds) if kinds else np.float32
-    dtype = np.dtype(dtype)
+        dtype = np.result_type(*kinds) if kinds else np.dtype(np.float32)
+        if dtype.kind != "f":
+            dtype = np.dtype(np.float64 if jax.config.jax_enable_x64 else np.float32)
     with loop.precision(dtype):
         return _run(
             spec,
@@ -203,19 +290,13 @@ def estimate(
             learning_rate,
             batch_size,
             steps,
-            eval_fraction,
+            n_eval_p,
+            n_eval_q,
             eval_size,
             clip,
             penalty,
             dtype,
         )
-
-
-def _n_eval(n, fraction):
-    n_eval = max(2, int(round(fraction * n)))
-    if n - n_eval < 2:
-        raise ValueError(f"x_p, x_q: {n} samples are too few to hold out {fraction:.0%}")
-    return n_eval
 
 
 def _split(x, perm, n_eval):
@@ -287,7 +368,8 @@ def _run(
     lr,
     batch_size,
     steps,
-    eval_fraction,
+    n_eval_p,
+    n_eval_q,
     eval_size,
     clip,
     penalty,
@@ -303,12 +385,8 @@ def _run(
         if sampler:
             perms.append(None)
             continue
-        n = x.shape[0]
-        n_eval = _n_eval(n, eval_fraction)
-        stack = np.stack([loop.host_permutation(k, n, salt) for k in keys])
-        perms.append((jnp.asarray(stack if batched else stack[0]), n_eval))
-    n_eval_p = perms[0][1] if perms[0] is not None else 0
-    n_eval_q = perms[1][1] if perms[1] is not None else 0
+        stack = np.stack([loop.host_permutation(k, x.shape[0], salt) for k in keys])
+        perms.append(jnp.asarray(stack if batched else stack[0]))
 
     divergence, objective, options = spec
     config = EstimateConfig(
@@ -330,9 +408,7 @@ def _run(
         loop.static(x_q) if sampler_q else None,
         bool(batched),
     )
-    pp = None if perms[0] is None else perms[0][0]
-    pq = None if perms[1] is None else perms[1][0]
-    value, se, train_value, history, network = _loop(config, key, *data, pp, pq)
+    value, se, train_value, history, network = _loop(config, key, *data, *perms)
     return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
 
 
@@ -364,7 +440,8 @@ def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q):
 
     def draw(kk, sampler, train, x_src):
         if sampler:
-            return jnp.asarray(x_src(kk), dtype=dtype)
+            x = jnp.asarray(x_src(kk), dtype=dtype)
+            return x[:, None] if x.ndim == 1 else x
         idx = jax.random.randint(kk, (batch_size,), 0, train.shape[0])
         return train[idx]
 
@@ -413,4 +490,5 @@ def _many(sampler, key, n, dtype):
     first = jax.eval_shape(sampler, key)
     reps = max(1, -(-n // first.shape[0]))
     draws = jax.vmap(sampler)(jax.random.split(key, reps))
-    return jnp.asarray(draws, dtype).reshape(-1, first.shape[-1])[:n]
+    d = first.shape[1] if len(first.shape) == 2 else 1
+    return jnp.asarray(draws, dtype).reshape(-1, d)[:n]

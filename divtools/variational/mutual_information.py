@@ -41,10 +41,11 @@ import numpy as np
 import optax
 from numpy.typing import DTypeLike
 
+from divtools._core.keys import KeyLike
+from divtools.variational import checks, loop
 from divtools.variational import critics as cr
-from divtools.variational import loop
 from divtools.variational import objectives as ob
-from divtools.variational.estimate import Critic, Estimate, check_samples
+from divtools.variational.estimate import Critic, Estimate
 
 __all__ = ["mutual_information", "pair_scores"]
 
@@ -68,7 +69,8 @@ def _rest(critic: cr.MLP, h):
 def pair_scores(critic: cr.MLP, x: Any, y: Any, d_x: int) -> Any:
     """``S_ij = V([x_i, y_j])`` for all pairs, shape ``(len(x), len(y))``, with the
     first layer split as ``x_i W_x + y_j W_y + b`` (one product per side instead of
-    one per pair)."""
+    one per pair); ``d_x``, a positive integer, is the dimension of ``x``."""
+    d_x = checks.count("d_x", d_x)
     a, b = _first_layer(critic, x, y, d_x)
     return _rest(critic, a[:, None, :] + b[None, :, :])
 
@@ -99,7 +101,7 @@ def mutual_information(
     x: Any,
     y: Any,
     *,
-    key: Any,
+    key: KeyLike,
     objective: str = "smile",
     hidden: Sequence[int] = (32, 32),
     optimizer: Any = None,
@@ -124,7 +126,8 @@ def mutual_information(
     Args:
       x, y: samples ``(n, d_x)`` and ``(n, d_y)`` (``(n,)`` is one dimension),
         paired by row.
-      key: a JAX PRNG key; a batch of keys trains independent critics under
+      key: a JAX PRNG key or an int seed (``jax.random.key(seed)``); a batch of
+        keys or a 1-D integer array of seeds trains independent critics under
         ``vmap`` (every result gains a leading axis).
       objective: ``"smile"`` (default; critic trained by the JS/GAN bound,
         estimate DV with ``V`` clipped to ``[-tau, tau]``, ``tau = 5``),
@@ -155,32 +158,30 @@ def mutual_information(
       >>> bool(abs(float(r.value) - exact) < 3 * float(r.stderr) + 0.02)
       True
 
-    Under ``jit`` (the arrays traced) the checks on values are skipped.
+    Every argument is checked before anything is traced: a bad one is a
+    ``ValueError`` or ``TypeError`` naming it.
     """
-    if objective not in _OBJECTIVES:
-        raise ValueError(f"objective: one of {', '.join(_OBJECTIVES)}, got {objective!r}")
-    obj = ob.objective("kl", objective, **objective_options)  # validates the options
-    xs = [check_samples(name, v) for name, v in (("x", x), ("y", y))]
-    xs = [v[:, None] if v.ndim == 1 else v for v in xs]
-    for name, v in zip(("x", "y"), xs):
-        if v.ndim != 2:
-            raise ValueError(f"{name}: expected samples of shape (n, d), got {v.shape}")
+    objective = checks.choice("objective", objective, _OBJECTIVES)
+    obj = ob.build("kl", objective, objective_options)  # checks the options
+    objective_options = {name: float(v) for name, v in objective_options.items()}  # real numbers, checked
+    xs = [checks.sample_matrix(name, v) for name, v in (("x", x), ("y", y))]
     if xs[0].shape[0] != xs[1].shape[0]:
         raise ValueError(
             f"x, y: paired samples must have the same length ({xs[0].shape[0]} and {xs[1].shape[0]})"
         )
+    key = checks.key(key, batch=True)
+    hidden = checks.widths("hidden", hidden)
+    optimizer = checks.optimizer("optimizer", optimizer)
+    learning_rate = checks.learning_rate("learning_rate", learning_rate, optional=False)
+    batch_size = checks.count("batch_size", batch_size, minimum=2)
+    negatives = checks.count("negatives", negatives, optional=True)
+    steps = checks.count("steps", steps)
+    eval_fraction = checks.fraction("eval_fraction", eval_fraction)
+    block_size = checks.count("block_size", block_size)
+    standardize = checks.boolean("standardize", standardize)
+    dtype = checks.float_dtype("dtype", dtype)
     if negatives is None:
         negatives = batch_size - 1
-    for name, v, lo in (
-        ("batch_size", batch_size, 2),
-        ("steps", steps, 1),
-        ("block_size", block_size, 1),
-        ("negatives", negatives, 1),
-    ):
-        if not (isinstance(v, (int, np.integer)) and v >= lo):
-            raise ValueError(f"{name}: expected an integer >= {lo}, got {v!r}")
-    if not 0.0 < eval_fraction < 1.0:
-        raise ValueError(f"eval_fraction: must lie in (0, 1), got {eval_fraction}")
     if negatives > batch_size - 1:
         raise ValueError(f"negatives: at most batch_size - 1 = {batch_size - 1}, got {negatives}")
     n = xs[0].shape[0]

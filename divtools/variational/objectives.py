@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 
 from divtools.discrete import generators
+from divtools.variational import checks
 
 __all__ = ["Objective", "objective"]
 
@@ -178,8 +179,7 @@ def wasserstein(lipschitz: str = "gp") -> Objective:
     """Kantorovich-Rubinstein: ``W_1 = sup_{Lip(V) <= 1} E_P V - E_Q V``; ``lipschitz``:
     ``"clip"`` (WGAN), ``"gp"`` (WGAN-GP), ``"lp"`` (WGAN-LP's one-sided penalty) or
     ``"sn"`` (spectral normalisation)."""
-    if lipschitz not in ("clip", "gp", "lp", "sn"):
-        raise ValueError(f"lipschitz: 'clip', 'gp', 'lp' or 'sn', got {lipschitz!r}")
+    checks.choice("lipschitz", lipschitz, LIPSCHITZ)
     return Objective(
         f"wasserstein:{lipschitz}",
         _stateless(lambda v_p, v_q: jnp.mean(v_p) - jnp.mean(v_q)),
@@ -191,29 +191,87 @@ def wasserstein(lipschitz: str = "gp") -> Objective:
 
 _DEFAULTS = {"kl": "smile", "js": "classifier", "tv": "bounded", "wasserstein": "gp"}
 
+#: The Lipschitz constraints of the ``wasserstein`` objective.
+LIPSCHITZ = ("clip", "gp", "lp", "sn")
+
+#: The objectives that estimate only one divergence.
+_ONLY = {"dv": "kl", "mine": "kl", "nwj": "kl", "smile": "kl", "classifier": "js", "bounded": "tv"}
+
+#: Every objective name (``fgan`` for any table generator; the Lipschitz constraints for W_1).
+NAMES = ("fgan", "classifier", "bounded", "dv", "mine", "nwj", "smile", *LIPSCHITZ)
+
+#: The options each objective takes, with their checks.
+OPTIONS = {
+    "smile": {"tau": lambda name, v: checks.positive(name, v)},
+    "mine": {"ema": lambda name, v: checks.fraction(name, v, closed_high=True)},
+}
+
+
+def divergences() -> tuple[str, ...]:
+    """Every divergence :func:`objective` accepts: ``"wasserstein"`` and the table
+    generators with an f-GAN activation and conjugate (``kl``, ``js``, ``tv``...)."""
+    names = [
+        n for n, g in generators.GENERATORS.items() if g.activation is not None and g.conjugate is not None
+    ]
+    return ("wasserstein", *names)
+
+
+def objectives_of(divergence: str) -> tuple[str, ...]:
+    """The objective names that estimate ``divergence``."""
+    if divergence == "wasserstein":
+        return LIPSCHITZ
+    return ("fgan", *(name for name, d in _ONLY.items() if d == divergence))
+
+
+def check_options(name: str, options: dict) -> dict:
+    """``options`` of the objective ``name``, checked (unknown names are a ``TypeError``
+    naming them; values as :data:`OPTIONS` says)."""
+    allowed = OPTIONS.get(name, {})
+    out = {}
+    for option, value in options.items():
+        if option not in allowed:
+            takes = f"its options are {', '.join(allowed)}" if allowed else "it takes no options"
+            raise TypeError(f"{option}: not an option of the {name} objective ({takes})")
+        out[option] = allowed[option](option, value)
+    return out
+
 
 def objective(divergence: str, name: str | None = None, **options: Any) -> Objective:
     """The objective for ``divergence`` (``"kl"``, ``"js"``, ``"tv"``, ``"wasserstein"`` or a
     table generator); ``name`` picks among ``fgan``, ``classifier``, ``bounded``, ``dv``,
-    ``mine``, ``nwj``, ``smile`` and, for ``wasserstein``, ``clip``/``gp``/``sn``.
+    ``mine``, ``nwj``, ``smile`` and, for ``wasserstein``, ``clip``/``gp``/``lp``/``sn``.
     Defaults: KL ``smile``, JS ``classifier``, TV ``bounded``, W_1 ``gp``, other
-    generators ``fgan``."""
+    generators ``fgan``. ``options``: ``tau`` (a positive number) for ``smile``, ``ema``
+    (in ``(0, 1]``) for ``mine``.
+
+    Every argument is checked: a ``ValueError`` or ``TypeError`` names it."""
+    return build(divergence, name, options, label="name")
+
+
+def build(divergence: str, name: str | None, options: dict, *, label: str = "objective") -> Objective:
+    """:func:`objective`, its ``name`` called ``label`` in errors (``objective`` for the
+    training functions, whose argument it is)."""
+    divergence = checks.choice("divergence", divergence, divergences())
+    valid = objectives_of(divergence)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"{label}: expected one of {', '.join(valid)} or None; got {checks.describe(name)}")
+    name = _DEFAULTS.get(divergence, "fgan") if name is None else name
+    if name not in valid:
+        if divergence == "wasserstein":
+            raise ValueError(
+                f"{label}: for wasserstein, a lipschitz constraint, one of {', '.join(valid)}; got {name!r}"
+            )
+        if name in _ONLY:
+            raise ValueError(
+                f"{label}: {name} estimates {_ONLY[name].upper()}, not {divergence}; "
+                f"the objectives of {divergence} are {', '.join(valid)}"
+            )
+        raise ValueError(f"{label}: expected one of {', '.join(valid)} for {divergence}; got {name!r}")
+    options = check_options(name, options)
     if divergence == "wasserstein":
-        return wasserstein(name or "gp")
-    name = name or _DEFAULTS.get(divergence, "fgan")
+        return wasserstein(name)
     if name == "fgan":
         return fgan(divergence)
-    kl_only = {"dv": dv, "mine": mine, "nwj": nwj, "smile": smile}
-    if name in kl_only:
-        if divergence != "kl":
-            raise ValueError(f"objective: {name} estimates KL, not {divergence}")
-        return kl_only[name](**options)
-    if name == "classifier":
-        if divergence != "js":
-            raise ValueError(f"objective: classifier estimates JS, not {divergence}")
-        return classifier()
-    if name == "bounded":
-        if divergence != "tv":
-            raise ValueError(f"objective: bounded estimates TV, not {divergence}")
-        return bounded()
-    raise ValueError(f"objective: unknown name {name!r}")
+    return {"dv": dv, "mine": mine, "nwj": nwj, "smile": smile, "classifier": classifier, "bounded": bounded}[
+        name
+    ](**options)

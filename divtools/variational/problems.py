@@ -18,11 +18,14 @@ import jax
 import jax.numpy as jnp
 from numpy.typing import DTypeLike
 
+from divtools.variational import checks
+
 __all__ = ["MIProblem", "correlated_gaussians", "rho_for_mi"]
 
 
 class MIProblem(NamedTuple):
-    """Samplers ``key -> (batch, 2 d)`` of the joint (P) and of the product of marginals (Q)."""
+    """Samplers ``key -> (batch, 2 d)`` of the joint (P) and of the product of marginals (Q);
+    ``key``: a JAX PRNG key or an int seed (``jax.random.key(seed)``)."""
 
     joint: Callable
     product: Callable
@@ -31,24 +34,34 @@ class MIProblem(NamedTuple):
 
 
 def rho_for_mi(mi: float, d: int) -> float:
-    """``rho`` with ``-d/2 log(1 - rho^2) = mi``: ``sqrt(-expm1(-2 mi/d))``."""
+    """``rho`` with ``-d/2 log(1 - rho^2) = mi``: ``sqrt(-expm1(-2 mi/d))`` (``mi >= 0``
+    nats, ``d`` a positive integer)."""
+    mi = checks.real("mi", mi, low=0.0, low_open=False)
+    d = checks.count("d", d)
     return math.sqrt(-math.expm1(-2.0 * mi / d))
 
 
 def correlated_gaussians(
     mi: float, d: int = 20, batch_size: int = 64, dtype: DTypeLike = jnp.float32
 ) -> MIProblem:
-    """The staircase problem at mutual information ``mi`` nats in dimension ``d``."""
+    """The staircase problem at mutual information ``mi`` nats (``>= 0``) in dimension ``d``,
+    with samplers of ``batch_size`` samples in ``dtype`` (a float type)."""
+    mi = checks.real("mi", mi, low=0.0, low_open=False)
+    d = checks.count("d", d)
+    batch_size = checks.count("batch_size", batch_size)
+    dtype = checks.float_dtype("dtype", dtype, optional=False)
     rho = rho_for_mi(mi, d)
     s = math.sqrt(1.0 - rho * rho)
 
     def joint(key):
+        key = checks.key(key)
         kx, ke = jax.random.split(key)
         x = jax.random.normal(kx, (batch_size, d), dtype)
         y = rho * x + s * jax.random.normal(ke, (batch_size, d), dtype)
         return jnp.concatenate([x, y], axis=-1)
 
     def product(key):
+        key = checks.key(key)
         return jax.random.normal(key, (batch_size, 2 * d), dtype)
 
     return MIProblem(joint, product, float(mi), rho)
