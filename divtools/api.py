@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from divtools._core import backend as B
 from divtools._core import validate
-from divtools.discrete import pmf
+from divtools.discrete import information, pmf
 from divtools.discrete.generators import BHATTACHARYYA_COEFFICIENT, GENERATORS, Generator, get, skew_js
 from divtools.discrete.generators import alpha as _alpha_generator
 from divtools.distributions import densities, quantile
@@ -29,9 +29,12 @@ __all__ = [
     "bhattacharyya",
     "chi2",
     "f_divergence",
+    "hellinger_distance",
     "jeffreys",
     "js",
+    "js_distance",
     "kl",
+    "renyi_divergence",
     "squared_hellinger",
     "tv",
     "wasserstein_1d",
@@ -382,6 +385,81 @@ def alpha_divergence(
     References: Amari (1985); Cichocki & Amari (2010).
     """
     return _divergence(p, q, _alpha_generator(alpha), axis=axis, base=None, normalize=normalize)
+
+
+@_documented
+def js_distance(
+    p: PMFOrDistribution,
+    q: PMFOrDistribution,
+    *,
+    axis: int = -1,
+    base: float | None = None,
+    normalize: bool = False,
+) -> Any:
+    r"""Jensen-Shannon distance ``sqrt(JS(P, Q))``, a metric on distributions.
+
+    What ``scipy.spatial.distance.jensenshannon`` returns (with ``base``, the
+    square root of JS in that base): in ``[0, sqrt(log 2)]`` nats, ``[0, 1]``
+    with ``base=2``. The square root of :func:`js`, to a few ulps.
+
+    Args:
+      {common}
+
+    Raises:
+      {raises}
+
+    Example:
+      >>> import divtools
+      >>> float(divtools.js_distance([1.0, 0.0], [0.0, 1.0], base=2))
+      1.0
+
+    References: Endres & Schindelin (2003), IEEE Trans. Inf. Theory 49(7).
+    """
+    value = js(p, q, axis=axis, base=base, normalize=normalize)
+    return B.namespace(value).sqrt(value)
+
+
+@_documented
+def hellinger_distance(
+    p: PMFOrDistribution, q: PMFOrDistribution, *, axis: int = -1, normalize: bool = False
+) -> Any:
+    r"""Hellinger distance ``H(P, Q) = sqrt(sum_x (sqrt p(x) - sqrt q(x))^2 / 2) = sqrt(1 - BC)``.
+
+    A metric with values in ``[0, 1]`` (1 iff the supports are disjoint): the
+    convention of Le Cam and of most texts, so
+    ``hellinger_distance**2 = squared_hellinger / 2`` (:func:`squared_hellinger`
+    is the lecture table's f-divergence, without the 1/2).
+
+    Args:
+      {common}
+
+    Raises:
+      {raises}
+
+    Example:
+      >>> import divtools
+      >>> float(divtools.hellinger_distance([1.0, 0.0], [0.0, 1.0]))
+      1.0
+
+    References: Hellinger (1909); Le Cam & Yang (2000), *Asymptotics in Statistics*, ch. 3.
+    """
+    value = squared_hellinger(p, q, axis=axis, normalize=normalize)
+    return B.namespace(value).sqrt(0.5 * value)
+
+
+def renyi_divergence(
+    p: PMFOrDistribution,
+    q: PMFOrDistribution,
+    order: float,
+    *,
+    axis: int = -1,
+    base: float | None = None,
+    normalize: bool = False,
+) -> Any:
+    return information.renyi_divergence(p, q, order, axis=axis, base=base, normalize=normalize)
+
+
+renyi_divergence.__doc__ = information.renyi_divergence.__doc__
 
 
 def wasserstein_1d(

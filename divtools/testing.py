@@ -35,8 +35,10 @@ __all__ = [
     "disjoint_pairs",
     "distribution_pairs",
     "distributions",
+    "joint_tables",
     "markov_kernels",
     "nearly_equal_pairs",
+    "product_tables",
     "register_profiles",
 ]
 
@@ -172,6 +174,28 @@ def markov_kernels(draw, n: int, m: int | None = None):
     m = draw(st.integers(1, 8)) if m is None else m
     rows = [draw(distributions(m, zeros=True, spread=6.0)) for _ in range(n)]
     return np.stack(rows)
+
+
+@st.composite
+def joint_tables(draw, dims: int = 2, *, max_size: int = 5, zeros: bool = True, spread: float = 12.0):
+    """A joint pmf with ``dims`` axes (one per variable), each with 1 to ``max_size``
+    outcomes, normalised like :func:`distributions` (for ``divtools.mutual_information``)."""
+    shape = tuple(draw(st.lists(st.integers(1, max_size), min_size=dims, max_size=dims)))
+    flat = draw(distributions(int(np.prod(shape)), zeros=zeros, spread=spread))
+    return flat.reshape(shape)
+
+
+@st.composite
+def product_tables(draw, dims: int = 2, *, max_size: int = 5, max_count: int = 1000):
+    """A table of counts that is exactly a product ``c1[x] c2[y] ...`` (independent
+    variables: mutual information exactly 0), integers below ``max_count**dims``."""
+    table = np.ones(())
+    for _ in range(dims):
+        n = draw(st.integers(1, max_size))
+        counts = np.array(draw(st.lists(st.integers(0, max_count), min_size=n, max_size=n)), float)
+        counts[draw(st.integers(0, n - 1))] += 1.0  # not all zero
+        table = np.multiply.outer(table, counts)
+    return table
 
 
 class Opaque:

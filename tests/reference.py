@@ -301,3 +301,185 @@ def density_divergence(P: tuple, Q: tuple, name: str, splits, dps: int = 50):
         coarse = mp.quad(g, pts, maxdegree=7)
         agreement = abs(full - coarse) / abs(full) if full not in (0, INF) else mp.mpf(0)
         return full, float(agreement)
+
+
+# --------------------------------------------------------------------------
+# Information measures of pmfs and joint tables (divtools.discrete.information).
+#
+# Normalisation in exact rationals: a pmf [1, 1e-300] has the total 1 + 1e-300, which
+# no 60-digit mpf holds; differences such as ``S - c`` or ``a - q`` are formed exactly and
+# only then rounded to the working precision, and the precision starts above the
+# decades that the inputs span.
+
+
+def _start_dps(*arrays) -> int:
+    import numpy as np
+
+    values = np.concatenate([np.abs(np.asarray(a, dtype=float)).ravel() for a in arrays])
+    positive = values[values > 0]
+    span = float(np.log10(positive.max()) - np.log10(positive.min())) if positive.size else 0.0
+    return DPS + int(span) + 10
+
+
+def converged(fn, *args, start: int | None = None):
+    """``fn(*args)`` (an mpf computed at the current working precision), at doubling
+    precision from ``start`` digits until two evaluations agree to 45 digits."""
+    dps = start or DPS
+    with mp.workdps(dps):
+        value = fn(*args)
+    while dps < 8000:
+        dps *= 2
+        with mp.workdps(dps):
+            better = fn(*args)
+            if value == better or (better != 0 and abs(value - better) <= abs(better) * mp.mpf(10) ** -45):
+                return better
+        value = better
+    raise RuntimeError("reference did not converge")
+
+
+def _q(x):
+    """An exact rational as an mpf at the working precision."""
+    from fractions import Fraction
+
+    x = Fraction(x)
+    return mp.mpf(x.numerator) / x.denominator
+
+
+def _rationals(x):
+    """A float array as exact rationals (object array) normalised to sum 1."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    a = np.asarray(x, dtype=float)
+    flat = [Fraction(float(v)) for v in a.ravel()]
+    total = sum(flat)
+    return np.array([v / total for v in flat], dtype=object).reshape(a.shape)
+
+
+def _xlog_inverse(x):
+    """``x log(1/x)`` for an exact rational ``0 < x <= 1``: ``x log1p((1 - x)/x)``."""
+    return _q(x) * mp.log1p(_q((1 - x) / x))
+
+
+def entropy(p):
+    def h(p):
+        return mp.fsum(_xlog_inverse(x) for x in _rationals(p).ravel() if x > 0)
+
+    return converged(h, p, start=_start_dps(p))
+
+
+def cross_entropy(p, q):
+    def ce(p, q):
+        P, Q = _rationals(p), _rationals(q)
+        if any(x > 0 and y == 0 for x, y in zip(P, Q)):
+            return INF
+        return mp.fsum(_q(x) * mp.log1p(_q((1 - y) / y)) for x, y in zip(P, Q) if x > 0)
+
+    return converged(ce, p, q, start=_start_dps(p, q))
+
+
+def _kl_term(a, b):
+    """``a log(a/b) - a + b >= 0`` for exact rationals, from the exact difference."""
+    if a == 0:
+        return _q(b)
+    d = a - b
+    return _q(a) * mp.log1p(_q(d / b)) - _q(d)
+
+
+def mutual_information(joint, groups, given=()):
+    """``KL(p || prod_i p(g_i, z) / p(z)^(k-1))`` for a table (no batch axes), the groups
+    and the conditioning axes given as tuples of axes; the terms ``p log(p/q) - p + q``
+    (each >= 0) from exact rationals."""
+    import numpy as np
+
+    P = _rationals(joint)
+    nd = P.ndim
+
+    def marginal(keep):
+        drop = tuple(a for a in range(nd) if a not in keep)
+        out = np.empty(tuple(P.shape[a] if a in keep else 1 for a in range(nd)), dtype=object)
+        for idx in np.ndindex(out.shape):
+            sl = tuple(slice(None) if a in drop else slice(i, i + 1) for a, i in enumerate(idx))
+            out[idx] = sum(P[sl].ravel())
+        return out
+
+    def at(m, idx):
+        return m[tuple(i if m.shape[a] > 1 else 0 for a, i in enumerate(idx))]
+
+    pz = marginal(tuple(given)) if given else None
+    margs = [marginal(tuple(g) + tuple(given)) for g in groups]
+    pairs = []
+    for idx in np.ndindex(P.shape):
+        q = 1
+        for m in margs:
+            q *= at(m, idx)
+        if pz is not None and at(pz, idx) != 0:
+            q /= at(pz, idx) ** (len(groups) - 1)
+        pairs.append((P[idx], q))
+
+    def mi():
+        return mp.fsum(_kl_term(a, b) for a, b in pairs if a > 0 or b > 0)
+
+    return converged(mi, start=_start_dps(joint))
+
+
+def conditional_entropy(joint, axis, given):
+    """``-sum p log(p / p(given))`` for a table without batch axes."""
+    import numpy as np
+
+    P = _rationals(joint)
+    drop = tuple(a for a in range(P.ndim) if a not in given)
+    pairs = []
+    for idx in np.ndindex(P.shape):
+        x = P[idx]
+        if x == 0:
+            continue
+        sl = tuple(slice(None) if a in drop else i for a, i in enumerate(idx))
+        pairs.append((x, sum(np.asarray(P[sl]).ravel())))
+
+    def h():
+        return mp.fsum(_q(x) * mp.log1p(_q((m - x) / x)) for x, m in pairs)
+
+    return converged(h, start=_start_dps(joint))
+
+
+def renyi_divergence(p, q, order):
+    P, Q = _rationals(p), _rationals(q)
+    if order >= 1 and any(x > 0 and y == 0 for x, y in zip(P, Q)):
+        return INF
+
+    def d():
+        if order == 0:
+            out = sum(y for x, y in zip(P, Q) if x == 0)
+            return -mp.log1p(-_q(out))
+        if order == math.inf:
+            return max(mp.log1p(_q((x - y) / y)) for x, y in zip(P, Q) if x > 0)
+        if order == 1:
+            return mp.fsum(_kl_term(x, y) for x, y in zip(P, Q) if x > 0 or y > 0)
+        a = mp.mpf(order)
+        terms = [_q(y) * mp.expm1(a * mp.log1p(_q((x - y) / y))) for x, y in zip(P, Q) if x > 0 and y > 0]
+        # sum p^a q^(1-a) - 1 = sum q (e^(a L) - 1) - Q(p = 0)
+        s1 = mp.fsum(terms) - _q(sum(y for x, y in zip(P, Q) if x == 0))
+        return INF if s1 == -1 else mp.log1p(s1) / (a - 1)
+
+    return converged(d, start=_start_dps(p, q))
+
+
+def renyi_entropy(p, order):
+    P = [x for x in _rationals(p).ravel() if x > 0]
+
+    def h():
+        if order == 0:
+            return mp.log(len(P))
+        if order == math.inf:
+            top = max(P)
+            return mp.log1p(_q((1 - top) / top))
+        if order == 1:
+            return mp.fsum(_xlog_inverse(x) for x in P)
+        a = mp.mpf(order)
+        # sum p^a - 1 = sum p (p^(a-1) - 1) = sum p expm1(-(a - 1) log(1/p))
+        s1 = mp.fsum(_q(x) * mp.expm1(-(a - 1) * mp.log1p(_q((1 - x) / x))) for x in P)
+        return mp.log1p(s1) / (1 - a)
+
+    return converged(h, start=_start_dps(p))

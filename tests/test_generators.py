@@ -169,8 +169,8 @@ def test_custom_generator_rejects_bad_f():
         G.custom(lambda t: t * jnp.log(t) + 1)
     with pytest.raises(ValueError, match="convex"):
         G.custom(lambda t: jnp.sin(t - 1.0))
-    with pytest.raises(ValueError, match="unknown divergence"):
-        divtools.f_divergence([1.0], [1.0], "hellinger")
+    with pytest.raises(ValueError, match="unknown divergence 'helinger' \\(did you mean 'hellinger'"):
+        divtools.f_divergence([1.0], [1.0], "helinger")
 
 
 def test_wright_omega():

@@ -37,6 +37,7 @@ __all__ = [
     "TAU",
     "blend",
     "dd_div",
+    "dd_mul",
     "economize",
     "exact_sum",
     "fast_two_sum",
@@ -331,6 +332,12 @@ def dd_div(a_hi, a_lo, b_hi, b_lo):
     h, low = two_product(q1, b_hi)
     q2 = ((((a_hi - h) - low) + a_lo) - q1 * b_lo) / b_hi
     return fast_two_sum(q1, q2)
+
+
+def dd_mul(a_hi, a_lo, b_hi, b_lo):
+    """``(a_hi + a_lo) (b_hi + b_lo)`` as a double-word, to about ``2**-104``."""
+    h, low = two_product(a_hi, b_hi)
+    return fast_two_sum(h, low + (a_hi * b_lo + a_lo * b_hi))
 
 
 def exact_sum(x):

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import difflib
 import functools
 import math
 from collections.abc import Callable
@@ -66,10 +67,12 @@ from divtools._core import validate
 from divtools._core.backend import is_jax, jax, jnp, namespace
 
 __all__ = [
+    "ALIASES",
     "GENERATORS",
     "Generator",
     "Interval",
     "alpha",
+    "canonical_name",
     "custom",
     "get",
     "skew_js",
@@ -372,11 +375,34 @@ def _gan_log_terms(la, lb, a, b):
 
 
 def _alpha_log_terms(order: float):
+    # b e^(a L) - b - a (x - y) (see _alpha_numerator) from L = log x - log y
     def log_terms(la, lb, a, b):
-        xp = _ns(la, lb)
-        return (xp.exp(lb + order * (la - lb)) - (1.0 - order) * b - order * a) / (order * (order - 1.0))
+        return _alpha_numerator(order, la - lb, a, b, a - b) / (order * (order - 1.0))
 
     return log_terms
+
+
+def _alpha_numerator(order: float, L, x, y, d):
+    """``y e^(a L) - y - a d`` with ``d = x - y = y (e^L - 1)``, without cancellation.
+
+    For ``a <= 1/2``: ``y expm1(a L) - a d``; for ``a > 1/2``, with ``b = a - 1``:
+    ``x expm1(b L) - b d`` (equal, since ``x = y e^L``). Each is free of cancellation
+    near its own end of the family (``a -> 0`` and ``a -> 1``, where the difference
+    is ``O(a)`` or ``O(a - 1)`` of its terms): the naive ``y e^(a L) - y - a d``
+    loses ``log10(1/|a - 1|)`` digits there. Where the exponent exceeds 1,
+    ``y e^(a L)`` is formed as ``(y e^(a L/2)) e^(a L/2)`` (no overflow while finite).
+    """
+    xp = _ns(L, x, y)
+    if order > 0.5:
+        c, base = order - 1.0, x
+    else:
+        c, base = order, y
+    z = c * L
+    far = z > 1.0
+    half = xp.exp(0.5 * xp.where(far, z, 0.0))
+    grown = (base * half) * half - base
+    near = base * xp.expm1(xp.where(far, 0.0, z))
+    return xp.where(far, grown, near) - c * d
 
 
 # --------------------------------------------------------------------------
@@ -784,7 +810,8 @@ def _skew_js(w: float) -> Generator:
 
 def _alpha_parts(a: float) -> tuple[Kernel, Kernel]:
     # D = sum b [e^(aL) - 1 - a(e^L - 1)] / (a(a-1)), L = log(a/b).
-    # Closed form: (b e^(a L) - b - a d) / (a (a-1)), with b (e^L - 1) = d exactly.
+    # Closed form: (b e^(a L) - b - a d) / (a (a-1)), with b (e^L - 1) = d exactly,
+    # arranged without cancellation near a = 0 and a = 1 (_alpha_numerator).
     # It cancels for small |L|; there the series sum_{k>=2} c_k L^k / k!,
     # c_k = (a^(k-1) - 1)/(a - 1), is used. The two parts are the blend's halves.
     lam = 2.0 / max(1.0, abs(a))  # series for |L| < lam
@@ -804,20 +831,26 @@ def _alpha_parts(a: float) -> tuple[Kernel, Kernel]:
         x_s, y_s = nx.sanitize_ratio(x, y)
         return (s + s) + nx.twice_atanh_minus(s, x_s, y_s)
 
-    def weight(L):
-        # 1 where |L| >= lam, else 0 (arithmetic, see divtools._numerics.step).
+    def weight(L, zero):
+        # 1 where |L| >= lam or a mass is 0, else 0 (arithmetic, see divtools._numerics.step).
         xp = _ns(L)
-        return xp.minimum(xp.floor(xp.abs(L) * (1.0 / lam)), 1.0)
+        return xp.maximum(xp.minimum(xp.floor(xp.abs(L) * (1.0 / lam)), 1.0), zero)
 
     def closed(x, y, d):
+        xp = _ns(x, y, d)
         L = log_ratio(x, y, d)
-        # y e^(aL) as (y e^(aL/2)) e^(aL/2): no overflow while the product is finite.
-        half = _ns(L).exp(0.5 * a * L)
-        return weight(L) * (((y * half) * half - y - a * d) / denom)
+        zero = (x == 0) | (y == 0)
+        # a mass of 0: the limits y (a - 1) (x = 0) and -a x (y = 0) of the numerator
+        # (the sanitised ratio of the other mass to the floor is no limit when that
+        # mass is itself tiny)
+        edge = xp.where(x == 0, (a - 1.0) * y, -a * x)
+        num = xp.where(zero, edge, _alpha_numerator(a, xp.where(zero, 0.0, L), x, y, d))
+        return weight(L, zero) * (num / denom)
 
     def series(x, y, d):
         L = log_ratio(x, y, d)
-        return (1.0 - weight(L)) * (y * (L * L) * nx.horner(coeffs, L))
+        zero = (x == 0) | (y == 0)
+        return (1.0 - weight(L, zero)) * (y * (L * L) * nx.horner(coeffs, L))
 
     return closed, series
 
@@ -969,16 +1002,67 @@ def custom(f: Callable, name: str | None = None) -> Generator:
     )
 
 
+#: Other names people type for the table's generators (matched after :func:`canonical_name`).
+ALIASES: dict[str, str] = {
+    "kullback_leibler": "kl",
+    "kl_divergence": "kl",
+    "kld": "kl",
+    "relative_entropy": "kl",
+    "forward_kl": "kl",
+    "rkl": "reverse_kl",
+    "reverse_kullback_leibler": "reverse_kl",
+    "backward_kl": "reverse_kl",
+    "symmetric_kl": "jeffreys",
+    "j_divergence": "jeffreys",
+    "jensen_shannon": "js",
+    "jensen_shannon_divergence": "js",
+    "jsd": "js",
+    "total_variation": "tv",
+    "total_variation_distance": "tv",
+    "variational_distance": "tv",
+    "chi2": "pearson",
+    "chi_squared": "pearson",
+    "chi_square": "pearson",
+    "chisq": "pearson",
+    "pearson_chi2": "pearson",
+    "pearson_chi_squared": "pearson",
+    "neyman_chi2": "neyman",
+    "neyman_chi_squared": "neyman",
+    "reverse_chi2": "neyman",
+    "hellinger": "squared_hellinger",
+    "hellinger_squared": "squared_hellinger",
+    "squared_hellinger_distance": "squared_hellinger",
+    "triangular_discrimination": "triangular",
+    "vincze_le_cam": "triangular",
+}
+
+
+def canonical_name(name: str) -> str:
+    """A generator name as the table spells it: case-insensitive, with ``-`` and spaces
+    read as ``_`` and aliases resolved (``"KL"``, ``"Jensen-Shannon"``, ``"hellinger"``,
+    ``"chi2"``). ``ValueError`` for an unknown name, with the closest names."""
+    key = "_".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
+    key = ALIASES.get(key, key)
+    if key in GENERATORS:
+        return key
+    known = sorted(set(GENERATORS) | set(ALIASES))
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    raise ValueError(
+        f"f: unknown divergence {name!r}{hint}. The table has {', '.join(sorted(GENERATORS))} "
+        "(names are case-insensitive; aliases such as 'hellinger', 'chi2', 'jensen-shannon' "
+        "are accepted; divtools.generators.alpha(a) and skew_js(w) make the families)"
+    )
+
+
 def get(f: str | Generator | Callable) -> Generator:
-    """Resolve a table name, a :class:`Generator`, or a callable into a :class:`Generator`."""
+    """Resolve a table name (case-insensitive, aliases accepted: :func:`canonical_name`), a
+    :class:`Generator`, or a callable into a :class:`Generator`."""
     if isinstance(f, Generator):
         return f
     if isinstance(f, str):
-        try:
-            return GENERATORS[f]
-        except KeyError:
-            names = ", ".join(sorted(GENERATORS))
-            raise ValueError(f"f: unknown divergence {f!r}; the table has {names}") from None
+        found = GENERATORS.get(f)
+        return found if found is not None else GENERATORS[canonical_name(f)]
     if callable(f):
         return custom(f)
     raise TypeError(f"f: expected a name, a Generator or a callable; got {type(f).__name__}")

@@ -52,7 +52,16 @@ from divtools._core import numerics as nx
 from divtools._core import validate
 from divtools.discrete.generators import GENERATORS, Generator
 
-__all__ = ["XLA_ABOVE", "divergence", "log_ratio", "outcomes_last", "partials", "take_pmfs"]
+__all__ = [
+    "XLA_ABOVE",
+    "differentiable_terms",
+    "divergence",
+    "has_subnormal",
+    "log_ratio",
+    "outcomes_last",
+    "partials",
+    "take_pmfs",
+]
 
 #: Concrete NumPy input with more entries than this (``p`` and ``q`` together)
 #: is computed by compiled XLA passes: at 2 x 10^6 float64 entries a fused XLA
@@ -373,7 +382,7 @@ def _host_pair(
 # XLA: large concrete input, or input on an accelerator.
 
 
-def _subnormal(x: np.ndarray) -> bool:
+def has_subnormal(x: np.ndarray) -> bool:
     """Whether a NumPy array holds a positive mass below the smallest normal number.
 
     XLA reads such masses as zero; arrays with them are computed on the host. The
@@ -530,7 +539,7 @@ def _compiled(
 
 
 @functools.cache
-def _differentiable_terms(gen: Generator) -> Any:
+def differentiable_terms(gen: Generator) -> Any:
     """``gen.terms`` with the table's partial derivatives as its JVP (see module docs)."""
 
     @B.jax.custom_jvp
@@ -570,7 +579,7 @@ def partials(gen: Generator, a: Any, b: Any) -> tuple[Any, Any]:
 def _traced(p: Any, q: Any, *, gen: Generator, log_base: float | None) -> Any:
     """The exact route as one traceable function (no value checks)."""
     a, b, d, sum_q, log_fa, log_fb = _exact_inputs(p, q)
-    terms = _extremes(gen, a, b, _differentiable_terms(gen)(a, b, d), p, q, log_fa, log_fb)
+    terms = _extremes(gen, a, b, differentiable_terms(gen)(a, b, d), p, q, log_fa, log_fb)
     hi, lo = nx.exact_sum(terms)  # error ~ eps**2: no drift
     q_zero, p_zero = _split_zero_patterns(_zero_patterns(p, q))  # of the inputs: scaling may underflow
     return _finish(hi + lo, sum_q, q_zero, p_zero, gen, log_base)
@@ -588,10 +597,17 @@ def log_ratio(p: Any, q: Any) -> Any:
     close = xp.abs(d) < 0.5 * b
     near = nx.log1p(xp.where(close, d / xp.where(close, b, 1.0), 0.0))
     pos_p, pos_q = p > 0, q > 0
-    far = (xp.log(xp.where(pos_p, p, 1.0)) + log_fa[..., None]) - (
+    # the normalised masses' own ratio where both are normal numbers and so is their
+    # ratio (one rounding, and |log| > log 1.5 there); the inputs' logarithms elsewhere
+    small = nx.tiny(a.dtype)
+    normal = (a >= small) & (b >= small)
+    ratio = xp.where(normal, a, 1.0) / xp.where(normal, b, 1.0)
+    normal = normal & (ratio >= small) & (ratio <= 1.0 / small)
+    direct = xp.log(xp.where(normal, ratio, 1.0))
+    from_logs = (xp.log(xp.where(pos_p, p, 1.0)) + log_fa[..., None]) - (
         xp.log(xp.where(pos_q, q, 1.0)) + log_fb[..., None]
     )
-    value = xp.where(close, near, far)
+    value = xp.where(close, near, xp.where(normal, direct, from_logs))
     value = xp.where(pos_p & ~pos_q, xp.inf, xp.where(~pos_p & pos_q, -xp.inf, value))
     return xp.where(~pos_p & ~pos_q, 0.0, value)
 
@@ -634,7 +650,7 @@ def divergence(
     validate.flag("normalize", normalize)
     A = B.take(names, (p, q), xla_above=XLA_ABOVE, optional=())
     P, Q = outcomes_last(*A.values, axis, names)
-    if A.evaluator is B.NUMPY or (not A.jax_out and (_subnormal(P) or _subnormal(Q))):
+    if A.evaluator is B.NUMPY or (not A.jax_out and (has_subnormal(P) or has_subnormal(Q))):
         value = _host(P, Q, gen, normalize, log_base, axis, names)
     elif A.evaluator is B.TRACE:
         value = _traced(P, Q, gen=gen, log_base=log_base)

@@ -117,6 +117,10 @@ def mutual_information(
 ) -> Estimate:
     r"""Estimate ``I(X; Y)`` in nats from paired samples ``x[i], y[i]``.
 
+    A learned (variational) estimate from samples; for the exact mutual information
+    of a joint pmf or a contingency table see :func:`divtools.mutual_information`
+    (and the Gaussian closed form :func:`divtools.distributions.gaussian_mutual_information`).
+
     The critic ``V(x, y)`` is a ReLU network on the concatenated pair, trained on
     minibatches of ``batch_size`` distinct training pairs (reshuffled every epoch)
     with ``negatives`` off-diagonal pairs per row as product-of-marginals samples;
