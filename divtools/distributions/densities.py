@@ -35,7 +35,27 @@ come here when given two distributions. In order:
    shells ``2^k`` apart: if the integrand's mass per shell does not decay, the
    integral diverges and the result is ``inf`` (never a large finite number).
    The result is a :class:`~divtools._quadrature.QuadResult` (a float with
-   ``.error``).
+   ``.error``), clipped to ``[0, f(0) + f'(inf)]`` (``TV <= 1``, ``JS <= log 2``).
+
+Frames: the integral is taken in coordinates ``y = (x - center)/unit``
+(``unit`` a power of two near a spread). A recognised family (divtools'
+continuous distributions and scipy's ``norm``, ``expon``, ``laplace``,
+``uniform``) is evaluated from its location relative to the frame, so its
+bulk is resolved at any location: ``N(1e20, 1)`` spans a few floats ``x`` but
+is integrated around 1e20. Two bulks more than 64 of the wider spread apart
+are integrated each in its own frame, split where both densities are
+negligible (``JS(N(1e20, 1), N(0, 1)) = log 2 - (overlap)``, ``KL`` finite);
+spreads more than ``2^900`` apart put the narrower in a window of its own.
+A distribution divtools does not recognise is evaluated at float points
+``x``: if its central 68% spans fewer than 1024 doubles (``N(1e20, 1)`` seen
+through its ``logpdf`` only), its density cannot be integrated and the
+result is a ``ValueError`` naming it (not a wrong number).
+
+Arguments are checked first (:func:`~divtools.distributions.families.check_scipy`,
+:func:`~divtools.distributions.families.check_parameters`): invalid scipy
+parameters (negative scale, NaN or infinite location, shape parameters scipy
+rejects), multivariate distributions and parameters that are not real numbers
+are a ``TypeError``/``ValueError`` naming ``p`` or ``q``.
 
 Accuracy: the quadrature error is below ``1e-13`` relative (estimated and
 checked against 50-digit mpmath quadratures in the tests). The integrand is
@@ -65,11 +85,17 @@ from divtools._core import quadrature as quad
 from divtools.discrete import pmf
 from divtools.discrete.generators import BHATTACHARYYA_COEFFICIENT, GENERATORS, Generator
 from divtools.distributions import closed_forms
+from divtools.distributions.closed_forms import closed_form_names
 from divtools.distributions.families import (
+    SUPPORTED,
     Categorical,
     Distribution,
+    Exponential,
+    Laplace,
     Normal,
+    Uniform,
     check_parameters,
+    check_scipy,
     is_discrete,
     is_distribution,
     recognise,
@@ -97,6 +123,8 @@ def divergence(P, Q, gen: Generator, log_base, names=("p", "q")):
             f"{which} is a distribution but {other} is an array of masses: give two "
             "distributions (scipy.stats or divtools.distributions objects) or two pmfs"
         )
+    for name, d in zip(names, (P, Q)):
+        check_scipy(name, d)
     P_par, Q_par = recognise(P), recognise(Q)
     for name, d in zip(names, (P_par, Q_par)):
         if d is not None:
@@ -106,20 +134,38 @@ def divergence(P, Q, gen: Generator, log_base, names=("p", "q")):
         if fn is not None:
             return _scaled_by_base(fn(), log_base)
         if P_par.is_traced() or Q_par.is_traced():
+            fam = type(P_par)
+            closed = closed_form_names(fam) if type(Q_par) is fam else "none (different families)"
             raise TypeError(
                 f"{names[0]}, {names[1]}: no closed form for {gen.name} between "
                 f"{type(P_par).__name__} and {type(Q_par).__name__}; quadrature needs "
-                "concrete parameters (not traced by jit/vmap/grad)"
+                f"concrete parameters (not traced by jit/vmap/grad). Closed forms for this "
+                f"pair: {closed}"
             )
         shape = np.broadcast_shapes(P_par.batch_shape(), Q_par.batch_shape())
+        if P_par.discrete != Q_par.discrete:  # mutually singular (see _numerical)
+            value = _scaled(gen.f_prime_at_inf + gen.f_at_zero, log_base)
+            return np.full(shape, value) if shape else value
+        _check_categorical(P_par, Q_par, names)
         if shape:
             return _elementwise(P_par, Q_par, shape, gen, log_base, names)
-    return _numerical(_concrete(P, P_par), _concrete(Q, Q_par), gen, log_base, names)
+    return _numerical(concrete(P, P_par), concrete(Q, Q_par), gen, log_base, names)
+
+
+def _check_categorical(P, Q, names) -> None:
+    if isinstance(P, Categorical) != isinstance(Q, Categorical):
+        raise TypeError(
+            f"{names[0]}, {names[1]}: a Categorical compares with a Categorical only (its "
+            "outcomes are positions, not values); pass two pmf arrays over common outcomes. "
+            f"{SUPPORTED}"
+        )
 
 
 def bhattacharyya(P, Q, log_base):
     """``-log int sqrt(p q)``: closed form for Gaussians, else from ``H^2`` (or
     ``BC`` itself when ``H^2 >= 1``, where ``1 - H^2/2`` would cancel)."""
+    for name, d in zip("pq", (P, Q)):
+        check_scipy(name, d)
     P_par, Q_par = recognise(P), recognise(Q)
     if isinstance(P_par, Normal) and isinstance(Q_par, Normal):
         for name, d in zip("pq", (P_par, Q_par)):
@@ -139,22 +185,48 @@ def bhattacharyya(P, Q, log_base):
 
 class _Fast:
     """A frozen scipy distribution whose ``logpdf`` is the family's NumPy formula
-    (scipy's generic ``logpdf`` costs about 100 us of overhead per call)."""
+    (scipy's generic ``logpdf`` costs about 100 us of overhead per call);
+    ``location_scale`` describes it as ``anchor + scale * X`` with ``X`` standard
+    (see :class:`_View`)."""
 
-    def __init__(self, frozen, logpdf):
-        self._frozen, self.logpdf = frozen, logpdf
+    def __init__(self, frozen, logpdf, location_scale=None):
+        self._frozen, self.logpdf, self.location_scale = frozen, logpdf, location_scale
 
     def __getattr__(self, name):
         return getattr(self._frozen, name)
 
 
-def _concrete(d, parsed):
+def _location_scale(parsed) -> tuple[str, float, float] | None:
+    """``(standard family, anchor, scale)`` of a recognised continuous distribution."""
+    if isinstance(parsed, Normal):
+        return "norm", float(parsed.loc), float(parsed.scale)
+    if isinstance(parsed, Laplace):
+        return "laplace", float(parsed.loc), float(parsed.scale)
+    if isinstance(parsed, Exponential):
+        return "expon", float(parsed.loc), float(parsed.scale)
+    if isinstance(parsed, Uniform):
+        low, high = float(parsed.low), float(parsed.high)
+        width = high - low
+        return ("uniform", low, width) if math.isfinite(width) else None
+    return None
+
+
+def location_scale_of(d) -> tuple[str, float, float] | None:
+    """``(standard scipy family, anchor, scale)`` of a distribution prepared by
+    :func:`concrete` from a recognised continuous family, else None."""
+    return d.location_scale if isinstance(d, _Fast) else None
+
+
+def concrete(d, parsed):
     """What the numerical routes evaluate: the user's object, or the scipy twin of
-    a divtools distribution; recognised continuous families get a fast ``logpdf``."""
-    if not isinstance(parsed, Distribution) or parsed.discrete:
+    a divtools distribution; recognised continuous families get a fast ``logpdf``
+    and their location-scale description."""
+    if not isinstance(parsed, Distribution):
         return d
+    if parsed.discrete:
+        return parsed if isinstance(parsed, Categorical) else parsed.scipy()
     frozen = d if not isinstance(d, Distribution) else parsed.scipy()
-    return _Fast(frozen, parsed.logpdf_numpy)
+    return _Fast(frozen, parsed.logpdf_numpy, _location_scale(parsed))
 
 
 def _scaled_by_base(value: Any, log_base: float | None) -> Any:
@@ -196,8 +268,7 @@ def _scaled(value, log_base):
 
 def _discrete(P, Q, gen, log_base):
     if isinstance(P, Categorical) or isinstance(Q, Categorical):
-        if not (isinstance(P, Categorical) and isinstance(Q, Categorical)):
-            raise TypeError("p, q: a Categorical compares with a Categorical only")
+        _check_categorical(P, Q, ("p", "q"))
         return _scaled(pmf.divergence(P.probs, Q.probs, gen), log_base)
     (a1, b1), (a2, b2) = support_range(P), support_range(Q)
     lo, hi = min(a1, a2), max(b1, b2)
@@ -267,33 +338,123 @@ def _integrand(gen: Generator, lp: np.ndarray, lq: np.ndarray) -> tuple[np.ndarr
         return value, np.where(finite, cond, 0.0)
 
 
-class _Pair:
-    """Log densities of P and Q and the integrand, on NumPy arrays of points."""
+_STANDARD_LOGPDF = {
+    "norm": lambda z: -0.5 * z * z - 0.5 * math.log(2.0 * math.pi),
+    "laplace": lambda z: -np.abs(z) - math.log(2.0),
+    "expon": lambda z: np.where(z >= 0, -z, -np.inf),
+    "uniform": lambda z: np.where((z >= 0) & (z <= 1), 0.0, -np.inf),
+}
+_STANDARD_SUPPORT = {
+    "norm": (-math.inf, math.inf),
+    "laplace": (-math.inf, math.inf),
+    "expon": (0.0, math.inf),
+    "uniform": (0.0, 1.0),
+}
 
-    def __init__(self, P, Q, gen):
-        self.P, self.Q, self.gen = P, Q, gen
-        self.supports = (_support(P), _support(Q))
 
-    @staticmethod
+class _View:
+    """A distribution seen from a frame: the point ``y`` of the frame is
+    ``x = center + unit * y`` (``unit`` a power of two, so that the frame's numbers
+    stay in the float range whatever the scales).
+
+    A recognised location-scale family ``anchor + scale * X`` is evaluated from its
+    offset ``anchor - center`` (rounded once) as ``log f((unit y - offset)/scale) -
+    log scale``: in its own frame (``center = anchor``) exactly where ``x`` itself
+    would be rounded to the float grid around ``anchor`` (``N(1e20, 1)`` is resolved
+    in its own frame, not in ``x``, where its bulk spans a few floats). Any other
+    distribution is evaluated at ``center + unit * y``. Log densities are per unit
+    of ``y`` (``log p(x) + log unit``; for the recognised families without that
+    addition, which would round a log of up to 745 in magnitude).
+    """
+
+    def __init__(self, d, center: float = 0.0, unit: float = 1.0):
+        self.d, self.center, self.unit = d, center, unit
+        shape = location_scale_of(d)
+        self.family = None
+        if shape is not None:
+            self.family, anchor, self.scale = shape
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.offset = anchor - center
+            ratio = self.scale / unit  # in [1/2, 2) in its own frame: log without rounding
+            normal = 2.2250738585072014e-308 <= ratio < math.inf
+            self.log_scale = math.log(ratio) if normal else math.log(self.scale) - math.log(unit)
+        lo, hi = _support(d)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.family is not None:
+                a, b = _STANDARD_SUPPORT[self.family]
+                lo = (self.offset + self.scale * a) / unit if math.isfinite(a) else a
+                hi = (self.offset + self.scale * b) / unit if math.isfinite(b) else b
+            else:
+                lo, hi = (lo - center) / unit, (hi - center) / unit
+        self.support = (lo, hi)
+
     @np.errstate(all="ignore")
-    def _logpdf(d, x):
+    def logpdf(self, y):
+        x = np.asarray(y, dtype=np.float64) * self.unit
+        if self.family is not None:
+            if not math.isfinite(self.offset):  # beyond the float range of this frame
+                return np.full(x.shape, -np.inf)
+            return _STANDARD_LOGPDF[self.family]((x - self.offset) / self.scale) - self.log_scale
+        if self.center != 0.0:
+            x = x + self.center
+        d = self.d
         if hasattr(d, "logpdf"):
             out = np.asarray(d.logpdf(x), dtype=np.float64)
         else:
-            with np.errstate(divide="ignore"):
-                out = np.log(np.asarray(d.pdf(x), dtype=np.float64))
+            out = np.log(np.asarray(d.pdf(x), dtype=np.float64))
+        if out.shape != x.shape:
+            raise TypeError(
+                f"the density returned shape {out.shape} for {x.shape} points: expected a 1-D "
+                f"distribution. {SUPPORTED}"
+            )
+        if self.unit != 1.0:
+            out = out + math.log(self.unit)
         return out
 
+    def quantiles(self) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.family is not None:
+                if not math.isfinite(self.offset):
+                    return np.array([])
+                from scipy import stats
+
+                out = (self.offset + self.scale * _quantiles(getattr(stats, self.family)())) / self.unit
+            else:
+                out = (_quantiles(self.d) - self.center) / self.unit
+        return out[np.isfinite(out)]
+
+
+class _Pair:
+    """Log densities of P and Q and the integrand, on NumPy arrays of points of a frame."""
+
+    def __init__(self, P, Q, gen, center: float = 0.0, unit: float = 1.0, names=("p", "q")):
+        self.views = (_View(P, center, unit), _View(Q, center, unit))
+        self.gen, self.names = gen, names
+        self.supports = tuple(v.support for v in self.views)
+
     def raw_logs(self, x):
-        return self._logpdf(self.P, x), self._logpdf(self.Q, x)
+        out = []
+        for name, view in zip(self.names, self.views):
+            try:
+                out.append(view.logpdf(x))
+            except TypeError as exc:
+                raise TypeError(f"{name}: {exc}") from None
+        return tuple(out)
 
     def logs(self, x):
-        """Log densities; a ``-inf`` inside a support (a ``logpdf`` computed as
-        ``log(pdf)`` underflows far out) is taken as the log of the smallest
-        positive double."""
+        """Log densities; a ``-inf`` inside the support of a distribution divtools
+        does not recognise (a ``logpdf`` computed as ``log(pdf)`` underflows far out)
+        is taken as the log of the smallest positive double, where ``x`` itself is in
+        the float range. (The recognised families' formulas give ``-inf`` only where
+        the density is far below the smallest double.)"""
         out = []
-        for log_density, (a, b) in zip(self.raw_logs(x), self.supports):
-            out.append(np.where((log_density == -np.inf) & (x > a) & (x < b), _LOG_TINY, log_density))
+        with np.errstate(over="ignore"):
+            inside_range = np.isfinite(np.asarray(x, dtype=np.float64) * self.views[0].unit)
+        for log_density, (a, b), view in zip(self.raw_logs(x), self.supports, self.views):
+            if view.family is None:
+                tiny = (log_density == -np.inf) & (x > a) & (x < b) & inside_range
+                log_density = np.where(tiny, _LOG_TINY, log_density)
+            out.append(log_density)
         return tuple(out)
 
     def integrand(self, lp, lq):
@@ -301,10 +462,12 @@ class _Pair:
 
     def rows(self, x):
         lp, lq = self.logs(x)
-        if np.isnan(lp).any() or np.isnan(lq).any():
-            raise ValueError("p, q: logpdf returned NaN inside the support")
+        for name, v in zip(self.names, (lp, lq)):
+            if np.isnan(v).any():
+                raise ValueError(f"{name}: logpdf returned NaN inside the support")
         g, cond = self.integrand(lp, lq)
-        return np.stack([g, np.exp(lp), np.exp(lq), cond])
+        with np.errstate(over="ignore"):
+            return np.stack([g, np.exp(lp), np.exp(lq), cond])
 
 
 def _support(d) -> tuple[float, float]:
@@ -440,22 +603,166 @@ def _probe_ends(pair: _Pair, pts: np.ndarray, lo: float, hi: float, ends: list[f
     return False
 
 
+# Two bulks this many (wider) scales apart are integrated in two frames.
+_FRAME_GAP = 64.0
+# A distribution not recognised by divtools is evaluated at float points x; if
+# fewer than this many of them span its central 68%, its density cannot be
+# integrated (N(1e20, 1): its bulk is a few floats 16384 apart).
+_MIN_RESOLUTION = 1024.0
+
+
+def _bulk(view: _View, name: str) -> tuple[float, float]:
+    """``(location, spread)`` of a distribution's bulk in x: its anchor and scale if
+    recognised, else its median and half the width of its central 68% (from
+    ``ppf``); ``ValueError`` naming it where the float grid at its location is too
+    coarse for its spread."""
+    if view.family is not None:
+        anchor = view.offset + view.center
+        if view.family == "uniform":
+            return anchor + 0.5 * view.scale, 0.5 * view.scale
+        return anchor, view.scale
+    d = view.d
+    if not hasattr(d, "ppf"):
+        return 0.0, math.inf
+    with np.errstate(all="ignore"):
+        lo, mid, hi = (float(v) for v in np.asarray(d.ppf([0.15865525393145707, 0.5, 0.8413447460685429])))
+    if not (math.isfinite(lo) and math.isfinite(mid) and math.isfinite(hi)):
+        return 0.0, math.inf
+    spread = 0.5 * (hi - lo)
+    if spread < _MIN_RESOLUTION * math.ulp(mid):
+        raise ValueError(
+            f"{name}: its central 68% (width {2 * spread:.3g}) spans fewer than "
+            f"{_MIN_RESOLUTION:.0f} doubles at its location {mid:.6g} (where doubles are "
+            f"{math.ulp(mid):.3g} apart): its density cannot be integrated at float points. Give a divtools distribution (or a scipy.stats "
+            "norm, expon, laplace, uniform), which is integrated around its own location, or "
+            "shift both distributions towards 0"
+        )
+    return mid, spread
+
+
+def _pow2(x: float) -> float:
+    """The power of two nearest to ``x > 0`` (1 for non-finite ``x``)."""
+    if not (math.isfinite(x) and x > 0):
+        return 1.0
+    return math.ldexp(1.0, math.frexp(x)[1] - 1)
+
+
+_NESTED = 2.0**900  # spreads further apart than this: the narrower in a window of its own
+
+
+def _frames(P, Q, names) -> list[tuple[float, float, float, float]]:
+    """``(center, unit, lo, hi)``: the frames of the quadrature, each with the part of
+    the line it covers (in its own coordinates ``y = (x - center)/unit``).
+
+    One frame, at the location of the narrower recognised distribution (else at
+    0, ``x`` itself), in units that keep the wider spread below ``2^64``, unless
+
+    * the two bulks lie more than ``_FRAME_GAP`` of the wider spread apart and have
+      different centers: then each is integrated in its own frame and units,
+      split where the distances from the two locations in units of the two
+      spreads are equal (both densities are negligible there);
+    * or their spreads differ by more than ``2^900``: then the narrower is
+      integrated in a window of ``2^400`` of its spreads, the rest in the frame
+      of the wider.
+    """
+    views = [_View(P), _View(Q)]
+    bulks = [_bulk(v, n) for v, n in zip(views, names)]
+    centers = [(v.offset if v.family is not None else 0.0) for v in views]
+    narrow = 0 if bulks[0][1] <= bulks[1][1] else 1
+    wide = 1 - narrow
+    (mu_n, s_n), (mu_w, s_w) = bulks[narrow], bulks[wide]
+    c_n, c_w = centers[narrow], centers[wide]
+    u_n, u_w = _pow2(s_n), _pow2(s_w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        half = abs(0.5 * mu_w - 0.5 * mu_n)  # |mu_w - mu_n| / 2 without overflow
+        apart = math.isfinite(s_w) and not half <= 0.5 * _FRAME_GAP * s_w
+        if apart and c_n != c_w:
+            # split at mu_n + t_n = mu_w - t_w, t_i = |mu_w - mu_n| s_i / (s_n + s_w)
+            g = 2.0 * (half / (s_n + s_w))
+            sign = 1.0 if mu_w > mu_n else -1.0
+            e_n = _frame_point(mu_n, c_n, u_n, sign * g * (s_n / u_n))
+            e_w = _frame_point(mu_w, c_w, u_w, -sign * g * (s_w / u_w))
+            if sign > 0:
+                return [(c_n, u_n, -math.inf, e_n), (c_w, u_w, e_w, math.inf)]
+            return [(c_w, u_w, -math.inf, e_w), (c_n, u_n, e_n, math.inf)]
+        if math.isfinite(s_w) and s_w > _NESTED * s_n:
+            # the narrower in a window mu_n -+ t; the wider frame excludes at least the
+            # float neighbours of mu_n (where it cannot resolve the window)
+            t = s_n * 2.0**400
+            y_c = _frame_point(mu_n, c_w, u_w, 0.0)
+            y_lo = min(_frame_point(mu_n, c_w, u_w, -t / u_w), math.nextafter(y_c, -math.inf))
+            y_hi = max(_frame_point(mu_n, c_w, u_w, t / u_w), math.nextafter(y_c, math.inf))
+            return [
+                (c_n, u_n, _frame_point(mu_n, c_n, u_n, -t / u_n), _frame_point(mu_n, c_n, u_n, t / u_n)),
+                (c_w, u_w, -math.inf, y_lo),
+                (c_w, u_w, y_hi, math.inf),
+            ]
+    recognised = [centers[i] for i in (narrow, wide) if views[i].family is not None]
+    unit = 1.0 if not (math.isfinite(s_w) and s_w > 2.0**64) else _pow2(s_w) * 2.0**-64
+    return [(recognised[0] if recognised else 0.0, unit, -math.inf, math.inf)]
+
+
+_FRAME_REACH = 2.0**1000  # frame coordinates are clamped here: beyond, every density is 0
+
+
+def _frame_point(mu: float, center: float, unit: float, shift: float) -> float:
+    """``(mu - center)/unit + shift`` (``shift`` in frame units), clamped to the reach of
+    a frame (a split point beyond it lies where both densities vanish)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = (mu - center) / unit + shift
+    if math.isnan(y):
+        return 0.0
+    return min(max(y, -_FRAME_REACH), _FRAME_REACH)
+
+
 def _integral(P, Q, gen: Generator, log_base, names):
     for name, d in zip(names, (P, Q)):
         if not (hasattr(d, "logpdf") or hasattr(d, "pdf")):
-            raise TypeError(f"{name}: expected a distribution with a logpdf or pdf")
-    pair = _Pair(P, Q, gen)
-    (a1, b1), (a2, b2) = _support(P), _support(Q)
-    lo, hi = min(a1, a2), max(b1, b2)
-    ends = sorted({e for e in (a1, b1, a2, b2) if math.isfinite(e)})
-    pts = np.concatenate([_quantiles(P), _quantiles(Q), np.array(ends)])
+            raise TypeError(f"{name}: expected a distribution with a logpdf or pdf. {SUPPORTED}")
+    total, total_error, masses, mass_errors, all_ok = 0.0, 0.0, np.zeros(2), np.zeros(2), True
+    for center, unit, region_lo, region_hi in _frames(P, Q, names):
+        part = _frame_integral(_Pair(P, Q, gen, center, unit, names), region_lo, region_hi)
+        if part is None:
+            return _result(math.inf, 0.0, log_base, "quadrature: divergent integral")
+        values, errors, ok = part
+        if math.isinf(values[0]) or math.isnan(values[0]):
+            return _result(math.inf, 0.0, log_base, "quadrature: infinite integrand")
+        total += float(values[0])
+        total_error += float(errors[0] + values[3])  # + rounding of the logs
+        masses += values[1:3]
+        mass_errors += errors[1:3]
+        all_ok = all_ok and ok
+    for name, mass, err in zip(names, masses, mass_errors):
+        if abs(mass - 1.0) > max(1e-6, 10 * err):
+            raise ValueError(
+                f"{name}: its density integrates to {mass:.12g}, not 1: point masses (or an "
+                "unnormalised density) are not supported by the density route"
+            )
+    if gen.standardized:  # D_f lies in [0, f(0) + f'(inf)]: rounding of far abscissae may not leave it
+        top = gen.f_at_zero + gen.f_prime_at_inf
+        total = min(max(total, 0.0), top) if math.isfinite(top) else max(total, 0.0)
+    if not all_ok:
+        quad.warn_inaccurate(f"D_{gen.name}", total, total_error)
+    return _result(total, total_error, log_base, "quadrature")
+
+
+def _frame_integral(pair: _Pair, region_lo: float, region_hi: float):
+    """``(values, errors, ok)`` of the integrand and the two densities over the part
+    ``[region_lo, region_hi]`` of a frame, or None where the integral diverges."""
+    (a1, b1), (a2, b2) = pair.supports
+    lo, hi = max(min(a1, a2), region_lo), min(max(b1, b2), region_hi)
+    if not lo < hi:
+        return np.zeros(4), np.zeros(4), True
+    ends = sorted({e for e in (a1, b1, a2, b2) if math.isfinite(e) and lo <= e <= hi})
+    cuts = sorted({e for e in (region_lo, region_hi) if math.isfinite(e)})
+    pts = np.concatenate([pair.views[0].quantiles(), pair.views[1].quantiles(), np.array(ends + cuts)])
     pts = pts[(pts >= lo) & (pts <= hi)]
     if pts.size == 0:
         pts = np.array([0.0 if lo <= 0.0 <= hi else (lo if math.isfinite(lo) else hi)])
     pts = np.unique(pts)
     pts = np.unique(np.concatenate([pts, _crossings(pair, pts)]))
     if _probe_ends(pair, pts, lo, hi, ends):
-        return _result(math.inf, 0.0, log_base, "quadrature: divergent integral")
+        return None
     pieces = []
     for a, b in zip(pts[:-1], pts[1:]):
         if not b > a:
@@ -472,19 +779,9 @@ def _integral(P, Q, gen: Generator, log_base, names):
     if math.isinf(hi):
         s = pts[-1] - pts[-2] if pts.size > 1 else 1.0
         pieces.append((quad.RIGHT, 0.0, 1.0, pts[-1], s))
-    values, errors, ok = quad.integrate(pair.rows, pieces, [RTOL, _MASS_RTOL, _MASS_RTOL, math.inf])
-    value, error = float(values[0]), float(errors[0] + values[3])  # + rounding of the logs
-    if math.isinf(value) or math.isnan(value):
-        return _result(math.inf, 0.0, log_base, "quadrature: infinite integrand")
-    for name, mass, err in zip(names, values[1:3], errors[1:3]):
-        if abs(mass - 1.0) > max(1e-6, 10 * err):
-            raise ValueError(
-                f"{name}: its density integrates to {mass:.12g}, not 1: point masses (or an "
-                "unnormalised density) are not supported by the density route"
-            )
-    if not ok:
-        quad.warn_inaccurate(f"D_{gen.name}", value, error)
-    return _result(value, error, log_base, "quadrature")
+    if not pieces:
+        return np.zeros(4), np.zeros(4), True
+    return quad.integrate(pair.rows, pieces, [RTOL, _MASS_RTOL, _MASS_RTOL, math.inf])
 
 
 def _result(value, error, log_base, method):

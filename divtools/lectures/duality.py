@@ -297,7 +297,8 @@ def _dual_terms(gen: Generator, T: Any, P: Any, Q: Any, raw: bool, low: bool = F
     masses (``low``) only where ``T`` and ``f*(T)`` are finite (the high words carry
     the infinities)."""
     xp = B.namespace(T, P, Q)
-    T = xp.broadcast_to(T, P.shape)
+    shape = np.broadcast_shapes(np.shape(T), np.shape(P))  # a batch of critics for one pair
+    T, P, Q = (xp.broadcast_to(x, shape) for x in (T, P, Q))
     if raw:
         critic, fstar = gen.activation(T), gen.fgan_conjugate(T)
         # at V = -inf the critic sits at the low end of an unbounded domain: f* -> -f(0)
@@ -327,7 +328,8 @@ def _extended_where_overflow(
 ) -> np.ndarray:
     """Summands that came out infinite from finite inputs, again in NumPy's extended
     precision (``longdouble``, 15 exponent bits on x86), where ``q f*(T)`` is finite."""
-    T = np.broadcast_to(T, P.shape)
+    shape = np.broadcast_shapes(np.shape(T), np.shape(P))
+    T, P, Q = (np.broadcast_to(x, shape) for x in (T, P, Q))
     redo = ~np.isfinite(terms) & np.isfinite(T) & (P != 0) & (Q != 0)
     if not redo.any() or np.finfo(np.longdouble).maxexp <= 1024:  # no wider exponent here
         return terms

@@ -19,6 +19,14 @@ is solved again by HiGHS (``scipy.optimize.linprog``).
 Structured costs are solved without a cost matrix: points on the line by
 sorting (:class:`LineMetric`), tree metrics in closed form (:class:`TreeMetric`).
 
+Range: a cost matrix is scaled by a power of two (exactly) into ``[1, 2)``
+before it is solved when its largest entry is beyond ``2^+-500``, so costs of
+``1e308`` (or ``1e-310``) are solved as well as costs of 1; ``W_p`` divides the
+distances by their largest before it raises them to the power ``p``. Masses
+given with ``normalize=True`` are scaled by a power of two before they are
+summed. Values that exceed the float range (a potential beyond ``1.8e308``)
+are returned as ``+-inf``.
+
 Differentiable from JAX: the optimal value's gradient is ``f`` in ``a``, ``g``
 in ``b`` and the plan in ``C`` (a host callback under ``jit``).
 """
@@ -35,6 +43,8 @@ from numpy.typing import ArrayLike
 
 from divtools._core import backend as B
 from divtools._core import validate
+from divtools._core.numerics import fsum
+from divtools.transport import _exact
 from divtools.transport.line import check_order, wasserstein_1d
 from divtools.transport.simplex import transportation_simplex
 
@@ -102,23 +112,39 @@ class TreeMetric(NamedTuple):
 # Validation.
 
 
-def _masses(name: str, x, normalize: bool) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+def _masses(name: str, x, normalize: Any) -> np.ndarray:
+    """A probability vector from ``x`` (divided by its sum with ``normalize``, after an
+    exact scaling by a power of two: ``1e308`` masses do not overflow the sum)."""
+    x = _exact.host_array(name, x)
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"{name}: expected a non-empty 1-D array of masses, got shape {x.shape}")
-    validate.check_rows(name, x.min(), x.sum(), x.size, np.float64, normalize, -1)
+    if _exact.check_flag("normalize", normalize):
+        top = x.max()
+        if np.isfinite(top) and top > 0:
+            x = np.ldexp(x, 1 - int(np.frexp(top)[1]))  # the largest mass in [1, 2)
+    validate.check_rows(name, x.min(), x.sum(), x.size, np.float64, normalize, -1, x.max())
     return x / x.sum()
 
 
-def _cost(cost, m: int, n: int) -> np.ndarray:
-    C = np.asarray(cost, dtype=np.float64)
+def _cost(cost, m: int, n: int, name: str = "cost") -> np.ndarray:
+    C = _exact.host_array(name, cost)
     if C.shape != (m, n):
         raise ValueError(
-            f"cost: expected shape ({m}, {n}) for a of size {m} and b of size {n}, got {C.shape}"
+            f"{name}: expected shape ({m}, {n}) for a of size {m} and b of size {n}, got {C.shape}"
         )
     if not np.isfinite(C).all():
-        raise ValueError("cost: contains NaN or inf")
+        raise ValueError(f"{name}: contains NaN or inf (entries must be finite)")
     return C
+
+
+def _cost_exponent(C: np.ndarray) -> int:
+    """``e`` such that ``C 2^-e`` has its largest magnitude in ``[1, 2)`` where the costs are
+    far from 1 (beyond ``2^+-500``), else 0: the solvers then see no overflow (``C - min C``,
+    the potentials) and no underflow."""
+    top = max(float(C.max()), -float(C.min()))  # max |C| without a temporary
+    if top == 0 or 2.0**-500 <= top <= 2.0**500:
+        return 0
+    return int(np.frexp(top)[1]) - 1
 
 
 # --------------------------------------------------------------------------
@@ -316,6 +342,20 @@ def _result(a, b, C, plan, f, g, support) -> OTResult:
     return OTResult(value, plan, f, g, dual)
 
 
+def _solve_scaled(a, b, C) -> OTResult:
+    """The certified solution for ``C``, solved on ``C 2^-e`` (:func:`_cost_exponent`) and
+    scaled back; potentials beyond the float range become ``+-inf``."""
+    e = _cost_exponent(C)
+    if e == 0:
+        return _result(a, b, C, *_solve(a, b, C))
+    Cs = _exact.ldexp(C, -e)
+    r = _result(a, b, Cs, *_solve(a, b, Cs))
+    with np.errstate(over="ignore"):
+        f, g = np.ldexp(r.f, e), np.ldexp(r.g, e)
+        value, dual = (float(np.ldexp(x, e)) for x in (r.value, r.dual_value))
+    return OTResult(value, r.plan, f, g, dual)
+
+
 def optimal_transport(a: ArrayLike, b: ArrayLike, cost: ArrayLike, *, normalize: bool = False) -> OTResult:
     r"""Exact optimal transport between discrete distributions ``a`` (``m``) and ``b`` (``n``).
 
@@ -325,8 +365,10 @@ def optimal_transport(a: ArrayLike, b: ArrayLike, cost: ArrayLike, *, normalize:
 
     Args:
       a, b: masses (probability vectors, or weights with ``normalize=True``).
-      cost: the ``m x n`` cost matrix (finite, any sign).
-      normalize: accept unnormalised masses and divide by their sums.
+      cost: the ``m x n`` cost matrix (finite, any sign; any magnitude up to the
+        float range: far from 1 it is solved scaled by a power of two).
+      normalize: accept unnormalised masses and divide by their sums (``True``
+        or ``False``).
 
     Returns:
       :class:`OTResult` (NumPy arrays and floats for NumPy input). For JAX
@@ -343,12 +385,13 @@ def optimal_transport(a: ArrayLike, b: ArrayLike, cost: ArrayLike, *, normalize:
     References: Kantorovich (1942); Peyre & Cuturi (2019), chapter 3; POT's
     network simplex (Bonneel et al. 2011).
     """
+    _exact.check_flag("normalize", normalize)
     if any(B.is_jax(x) for x in (a, b, cost)):
         return _jax_optimal_transport(a, b, cost, normalize)
     a = _masses("a", a, normalize)
     b = _masses("b", b, normalize)
     C = _cost(cost, a.size, b.size)
-    return _result(a, b, C, *_solve(a, b, C))
+    return _solve_scaled(a, b, C)
 
 
 # --------------------------------------------------------------------------
@@ -357,8 +400,9 @@ def optimal_transport(a: ArrayLike, b: ArrayLike, cost: ArrayLike, *, normalize:
 
 def _host_solution(a, b, C):
     a, b, C = (np.asarray(x, dtype=np.float64) for x in (a, b, C))
+    a, b = (np.ldexp(x, 1 - int(np.frexp(x.max())[1])) for x in (a, b))  # sums cannot overflow
     a, b = a / a.sum(), b / b.sum()
-    r = _result(a, b, C, *_solve(a, b, C))
+    r = _solve_scaled(a, b, C)
     return (np.float64(r.value), r.plan, r.f, r.g, np.float64(r.dual_value))
 
 
@@ -403,6 +447,11 @@ def _solve_jax() -> Any:
 
 def _jax_optimal_transport(a, b, cost, normalize):
     jnp = B.jnp
+    for name, x in (("a", a), ("b", b), ("cost", cost)):
+        if not B.is_jax(x):
+            _exact.host_array(name, x)  # TypeError naming it for None, strings, complex...
+        elif np.dtype(x.dtype).kind not in "biuf":
+            raise TypeError(f"{name}: expected real numbers, got dtype {x.dtype}")
     a, b, C = jnp.asarray(a), jnp.asarray(b), jnp.asarray(cost)
     if a.ndim != 1 or b.ndim != 1 or C.shape != (a.shape[0], b.shape[0]):
         raise ValueError(
@@ -419,16 +468,36 @@ def _jax_optimal_transport(a, b, cost, normalize):
 # Wasserstein distances on finite and structured spaces.
 
 
+def _tree_arrays(tree: Any, name: str = "distance") -> tuple[np.ndarray, np.ndarray]:
+    """``(parent, length)`` of a :class:`TreeMetric`, checked: integer parents, finite
+    non-negative lengths of the same 1-D shape."""
+    parent = _exact.host_array(f"{name} (TreeMetric.parent)", tree.parent)
+    if parent.ndim != 1 or parent.size == 0:
+        raise ValueError(f"{name}: TreeMetric.parent must be a non-empty 1-D array, got shape {parent.shape}")
+    if not np.all(np.isfinite(parent) & (parent == np.round(parent))):
+        raise ValueError(f"{name}: TreeMetric.parent must hold integer node indices (-1 at the root)")
+    length = _exact.host_array(f"{name} (TreeMetric.length)", tree.length)
+    if length.shape != parent.shape:
+        raise ValueError(
+            f"{name}: TreeMetric.length has shape {length.shape}, its parent array {parent.shape}"
+        )
+    if not np.isfinite(length).all():
+        raise ValueError(f"{name}: TreeMetric.length contains NaN or inf (edge lengths must be finite)")
+    if (length < 0).any():
+        raise ValueError(f"{name}: tree edge lengths must be non-negative")
+    return parent.astype(np.int64), length
+
+
 def _tree_order(parent: np.ndarray) -> np.ndarray:
     """Nodes ordered so that every node comes after its parent (breadth first)."""
     n = parent.size
-    roots = np.nonzero(parent < 0)[0]
+    roots = np.nonzero(parent == -1)[0]
     if roots.size != 1:
         raise ValueError(f"distance: a tree needs exactly one root (parent -1), found {roots.size}")
     children = [[] for _ in range(n)]
     for v, p in enumerate(parent):
-        if p >= 0:
-            if p >= n:
+        if p != -1:
+            if not 0 <= p < n:
                 raise ValueError(f"distance: parent[{v}] = {p} is not a node")
             children[p].append(v)
     order, queue = [], [int(roots[0])]
@@ -446,23 +515,62 @@ def tree_wasserstein(a: ArrayLike, b: ArrayLike, tree: TreeMetric) -> tuple[floa
 
     Returns ``(w1, potential)``. With ``f(v) - f(parent v) = length_v sign(A(v) - B(v))``
     the potential is 1-Lipschitz along the tree and ``sum_v f(v) (a_v - b_v)``
-    telescopes to ``W_1`` (Evans & Matsen 2012; Le et al. 2019).
+    telescopes to ``W_1`` (Evans & Matsen 2012; Le et al. 2019). ``a`` and ``b``
+    are masses on the nodes (equal totals); values beyond the float range are ``inf``.
     """
-    parent = np.asarray(tree.parent, dtype=np.int64)
-    length = np.asarray(tree.length, dtype=np.float64)
-    if (length[parent >= 0] < 0).any():
-        raise ValueError("distance: tree edge lengths must be non-negative")
+    parent, length = _tree_arrays(tree)
     order = _tree_order(parent)
-    sub = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    a, b = _exact.host_array("a", a), _exact.host_array("b", b)
+    if a.shape != parent.shape or b.shape != parent.shape:
+        raise ValueError(f"a, b: on a tree both live on the {parent.size} nodes; got {a.shape} and {b.shape}")
+    sub = a - b
     for v in order[::-1]:  # children before parents: subtree sums of a - b
         if parent[v] >= 0:
             sub[parent[v]] += sub[v]
     f = np.zeros_like(sub)
-    for v in order:
-        if parent[v] >= 0:
-            f[v] = f[parent[v]] + length[v] * np.sign(sub[v])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for v in order:
+            if parent[v] >= 0:
+                f[v] = f[parent[v]] + length[v] * np.sign(sub[v])
     edges = parent >= 0
-    return math.fsum((length[edges] * np.abs(sub[edges])).tolist()), f
+    return fsum((length[edges] * np.abs(sub[edges])).tolist()), f
+
+
+def _wp_matrix(a: np.ndarray, b: np.ndarray, D: np.ndarray, p: float) -> float:
+    """``W_p`` for a distance matrix: ``s (OT(a, b; (D/s)^p))^(1/p)``.
+
+    ``s`` is the largest distance (for ``p <= 64`` the power of two ``2^e`` just
+    above it: the division is exact, and the powers of ``D/s`` are those of ``D``
+    scaled), so no power overflows. Entries far below ``s`` may underflow; where the
+    optimum is below ``2^-900`` (it may rest on them) it is solved again at the
+    scale of the largest distance the plan uses, entries whose power would overflow
+    capped at ``2^1000``: certified when the new plan avoids the capped entries
+    (costs lower than the true ones that are not used cannot change the optimum).
+    """
+    top = float(D.max())
+    if top == 0:
+        return 0.0
+
+    def solve(scale: float, cap: float) -> tuple[OTResult, np.ndarray]:
+        e = math.frexp(scale)[1]
+        with np.errstate(under="ignore", over="ignore"):
+            x = _exact.ldexp(D, -e) if p <= 64 else D / scale
+            C = x if p == 1 else x**p
+        return _solve_scaled(a, b, np.minimum(C, cap)), C > cap
+
+    r, _ = solve(top, math.inf)
+    scale = top
+    if r.value < 2.0**-900:
+        used = float(D[r.plan > 0].max(initial=0.0))
+        if used > 0:
+            r2, capped = solve(used, 2.0**1000)
+            if not np.any(r2.plan[capped] > 0):
+                r, scale = r2, used
+    root = max(r.value, 0.0) ** (1.0 / p)
+    with np.errstate(over="ignore"):  # beyond the float range: inf
+        if p <= 64:
+            return float(np.ldexp(root, math.frexp(scale)[1]))
+        return float(np.float64(root) * scale)
 
 
 def wasserstein(a: ArrayLike, b: ArrayLike, distance: Any, *, p: float = 1, normalize: bool = False) -> float:
@@ -470,14 +578,22 @@ def wasserstein(a: ArrayLike, b: ArrayLike, distance: Any, *, p: float = 1, norm
 
     Args:
       a, b: masses on the points of the two supports.
-      distance: an ``m x n`` matrix of distances ``d_ij``; or a
-        :class:`LineMetric` (points on the line: solved by sorting, any ``p``);
-        or a :class:`TreeMetric` (``a`` and ``b`` on the tree's nodes; ``p = 1``
-        in closed form).
-      p: the order, ``>= 1``.
+      distance: an ``m x n`` matrix of distances ``d_ij`` (finite, non-negative);
+        or a :class:`LineMetric` (points on the line: solved by sorting, any
+        ``p``); or a :class:`TreeMetric` (``a`` and ``b`` on the tree's nodes;
+        ``p = 1`` in closed form).
+      p: the order, ``>= 1`` (finite).
+      normalize: accept unnormalised masses and divide by their sums.
 
     Returns:
-      ``W_p`` (the distance: p-th root taken).
+      ``W_p`` (the distance: p-th root taken). The distances are divided by the
+      largest one before they are raised to the power ``p``, so ``1e200``
+      distances with ``p = 2`` give ``W`` of order ``1e200``; a ``W_p`` beyond
+      the float range is ``inf``.
+
+    Raises:
+      ValueError, TypeError: naming the argument (``a``, ``b``, ``distance``,
+      ``p``, ``normalize``) that is not valid.
 
     Example:
       >>> import divtools
@@ -492,20 +608,57 @@ def wasserstein(a: ArrayLike, b: ArrayLike, distance: Any, *, p: float = 1, norm
     a = _masses("a", a, normalize)
     b = _masses("b", b, normalize)
     if isinstance(distance, LineMetric):
-        return float(
-            wasserstein_1d(np.asarray(distance.x, np.float64), np.asarray(distance.y, np.float64), a, b, p=p)
-        )
+        x = _exact.host_array("distance (LineMetric.x)", distance.x)
+        y = _exact.host_array("distance (LineMetric.y)", distance.y)
+        for label, pts, masses, mname in (("x", x, a, "a"), ("y", y, b, "b")):
+            if pts.shape != masses.shape:
+                raise ValueError(
+                    f"distance: LineMetric.{label} has shape {pts.shape}; {mname} has {masses.size} masses"
+                )
+            if not np.isfinite(pts).all():
+                raise ValueError(f"distance: LineMetric.{label} contains NaN or inf (points must be finite)")
+        return float(wasserstein_1d(x, y, a, b, p=p))
     if isinstance(distance, TreeMetric):
+        parent, _ = _tree_arrays(distance)
         if p != 1:
             raise ValueError("p: tree metrics are solved in closed form for p = 1 only")
-        if a.size != b.size or a.size != np.asarray(distance.parent).size:
-            raise ValueError("a, b: on a tree both live on the nodes (equal sizes)")
+        if a.size != b.size or a.size != parent.size:
+            raise ValueError(
+                f"a, b: on a tree both live on the {parent.size} nodes; got {a.size} and {b.size}"
+            )
         return tree_wasserstein(a, b, distance)[0]
-    D = _cost(distance, a.size, b.size)
+    D = _cost(distance, a.size, b.size, "distance")
     if (D < 0).any():
         raise ValueError("distance: distances must be non-negative")
-    value = optimal_transport(a, b, D**p if p != 1 else D).value
-    return value ** (1.0 / p)
+    return _wp_matrix(a, b, D, p)
+
+
+def _check_metric(D: np.ndarray) -> None:
+    """``ValueError`` naming ``distance`` unless ``D`` is a (pseudo-)metric up to rounding:
+    non-negative, zero diagonal, symmetric to ``16 eps`` and the triangle inequality
+    ``D_ik <= (D_ij + D_jk)(1 + 16 eps)`` (a min-plus product, in blocks of ``j``)."""
+    tol = 16 * np.finfo(np.float64).eps
+    if (D < 0).any():
+        raise ValueError("distance: distances must be non-negative")
+    if np.any(np.diag(D) != 0):
+        raise ValueError("distance: a metric has a zero diagonal (d(x, x) = 0)")
+    if np.any(np.abs(D - D.T) > tol * np.maximum(D, D.T)):
+        raise ValueError("distance: a metric is symmetric (d(x, y) = d(y, x)); this matrix is not")
+    n = D.shape[0]
+    block = max(1, 2**22 // (n * n))
+    shortest = D.copy()
+    with np.errstate(over="ignore"):
+        for j in range(0, n, block):
+            via = (D[:, j : j + block, None] + D[None, j : j + block, :]).min(axis=1)
+            np.minimum(shortest, via, out=shortest)
+    bad = D > shortest * (1 + tol)
+    if bad.any():
+        i, k = (int(t) for t in np.argwhere(bad)[0])
+        raise ValueError(
+            f"distance: violates the triangle inequality (d[{i}, {k}] = {D[i, k]:.17g} exceeds the "
+            f"path through another point, {shortest[i, k]:.17g}): Kantorovich-Rubinstein duality "
+            "needs a metric"
+        )
 
 
 def kantorovich_rubinstein(
@@ -520,6 +673,11 @@ def kantorovich_rubinstein(
     value and the largest difference quotient of ``f`` (at most 1 up to
     rounding). This ``f`` is the ideal WGAN critic.
 
+    ``distance`` must be a metric up to rounding: non-negative, zero on the
+    diagonal, symmetric, and satisfying the triangle inequality (checked in
+    ``O(N^3)``, with a relative tolerance of ``16 eps``); otherwise a
+    ``ValueError`` names ``distance``.
+
     Example:
       >>> import divtools, numpy as np
       >>> x = np.array([0.0, 1.0, 3.0]); d = np.abs(x[:, None] - x[None, :])
@@ -532,16 +690,22 @@ def kantorovich_rubinstein(
     """
     a = _masses("a", a, normalize)
     b = _masses("b", b, normalize)
-    D = _cost(distance, a.size, b.size)
     if a.size != b.size:
-        raise ValueError("a, b: both live on the same points of the metric space")
-    if (D < 0).any() or not np.allclose(D, D.T) or np.any(np.diag(D) != 0):
-        raise ValueError("distance: expected a symmetric non-negative matrix with zero diagonal")
-    r = optimal_transport(a, b, D)
-    f = (D - r.g[None, :]).min(axis=1)  # c-transform of the dual: 1-Lipschitz
+        raise ValueError(
+            f"b: both masses live on the same points of the metric space ({a.size} and {b.size})"
+        )
+    D = _cost(distance, a.size, b.size, "distance")
+    e = _cost_exponent(D)
+    Ds = np.ldexp(D, -e) if e else D  # the duality is scale-free: solved at scale 1
+    _check_metric(Ds)
+    r = _solve_scaled(a, b, Ds)
+    f = (Ds - r.g[None, :]).min(axis=1)  # c-transform of the dual: 1-Lipschitz
     value = math.fsum((f * (a - b)).tolist())
     off = ~np.eye(a.size, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.abs(f[:, None] - f[None, :])[off] / D[off]
-    lip = float(np.nanmax(np.where(D[off] > 0, q, 0.0), initial=0.0))
+        q = np.abs(f[:, None] - f[None, :])[off] / Ds[off]
+    lip = float(np.nanmax(np.where(Ds[off] > 0, q, 0.0), initial=0.0))
+    if e:
+        with np.errstate(over="ignore"):
+            f, value = np.ldexp(f, e), float(np.ldexp(value, e))
     return KRResult(value, f, lip)

@@ -22,6 +22,25 @@ equals ``|u_(i) - v_(j)|^p``. divtools evaluates that sum exactly:
   interval lengths are double-word differences, so each summand is correct to
   about an ulp and the (non-negative) sum to a few.
 
+Range: every finite float64 input gets its true value. The sum is scaled
+before it is raised to the power ``p``: ``W_p = s (sum L (c / s)^p)^(1/p)`` with
+``s`` the largest active cost ``c = |u - v|`` (a power of two at least as large
+for ``p <= 64``, which keeps the division exact), so no power overflows or
+underflows for ``p`` up to thousands; where a difference ``u - v`` exceeds
+the float range the costs are taken as halves ``|u/2 - v/2|``. Weights are
+scaled by an exact power of two before they are summed (totals of ``1e308``
+weights do not overflow, subnormal weights keep their digits). A distance
+beyond the float range (``1.7e308`` coupled to ``-1.7e308`` with all the mass)
+is returned as ``inf``. Under XLA (``jit``, ``vmap``, ``grad``, accelerators),
+which flushes subnormal numbers to zero, subnormal weights and samples whose
+values are all below 1 are read from their bits and scaled up by a power of
+two, so those paths give the same values (a subnormal result is written into
+the bits too). Limits: under XLA a subnormal value in a problem that also holds
+values of magnitude 1 or more reads as 0 (an absolute error below ``2^-1022``);
+positive weights more than about ``2^1000`` apart within one sample give
+interval lengths below the normal range, whose terms carry an absolute error
+of about ``2^-1074`` relative to ``s^p`` (``2^-1022`` under XLA).
+
 Conventions: the distance ``W_p`` (the p-th root is taken). scipy's
 ``wasserstein_distance`` computes ``W_1`` only; POT's ``wasserstein_1d``
 returns ``W_p^p``.
@@ -38,6 +57,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import math
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -45,6 +65,9 @@ from numpy.typing import ArrayLike
 
 from divtools._core import backend as B
 from divtools._core import numerics as nx
+from divtools._core.keys import as_key
+from divtools.transport import _exact
+from divtools.transport._exact import exponent, ldexp, scale2, stop_gradient, top_exponent
 
 __all__ = [
     "LinePotential",
@@ -60,27 +83,31 @@ __all__ = [
 
 
 def check_order(p: Any) -> float:
-    """The order ``p`` of ``W_p`` as a float ``>= 1`` (or ``inf``); ``ValueError`` otherwise."""
-    try:
-        p = float(p)
-    except (TypeError, ValueError):
-        raise ValueError(f"p: expected a number >= 1 or inf, got {p!r}") from None
-    if not p >= 1.0:
-        raise ValueError(f"p: the order must be at least 1 (or inf); got {p!r}")
-    return p
+    """The order ``p`` of ``W_p`` as a float ``>= 1`` (or ``inf``); ``TypeError`` for
+    anything but a real number, ``ValueError`` for ``p < 1`` or NaN."""
+    return _exact.check_order(p)
 
 
-def _check_values(name: str, x: Any, concrete: bool) -> None:
+def _check_values(name: str, x: Any, concrete: bool) -> tuple[float, float] | None:
+    """Shape checks; for concrete input the finiteness check, returning ``(min, max)``."""
     if x.ndim == 0:
         raise ValueError(f"{name}: expected samples along the last axis, got a scalar")
     if x.shape[-1] == 0:
         raise ValueError(f"{name}: is empty")
-    if concrete and not np.isfinite(x.min() + x.max()):  # NaN and inf propagate
-        what = "NaN" if np.isnan(x).any() else "inf"
+    if x.size == 0:
+        raise ValueError(f"{name}: has an empty batch axis (shape {x.shape})")
+    if not concrete:
+        return None
+    low, high = x.min(), x.max()  # NaN propagates into both; separately: no overflow
+    if not (np.isfinite(low) and np.isfinite(high)):
+        what = "NaN" if np.isnan(low) else "inf"
         raise ValueError(f"{name}: contains {what} (sample values must be finite)")
+    return float(low), float(high)
 
 
-def _check_weights(name: str, w: Any, values: Any, concrete: bool) -> None:
+def _check_weights(name: str, w: Any, values: Any, concrete: bool) -> tuple[float, float] | None:
+    """Shape checks; for concrete input the value checks, returning the smallest and
+    the largest of the rows' largest weights."""
     try:
         ok = (
             np.broadcast_shapes(w.shape, values.shape) == values.shape
@@ -91,16 +118,64 @@ def _check_weights(name: str, w: Any, values: Any, concrete: bool) -> None:
         ok = False
     if not ok:
         raise ValueError(f"{name}: shape {w.shape} does not match its values' shape {values.shape}")
-    if concrete:
-        low, total = w.min(), w.sum(-1)  # NaN propagates into both
-        if np.isnan(low) or np.isnan(total).any():
-            raise ValueError(f"{name}: contains NaN")
-        if low < 0:
-            raise ValueError(f"{name}: has negative entries (minimum {low:.6g})")
-        if np.isinf(total).any():
-            raise ValueError(f"{name}: contains inf (or its sum overflows)")
-        if (total == 0).any():
-            raise ValueError(f"{name}: all weights are zero")
+    if not concrete:
+        return None
+    low, top = w.min(), w.max(-1)  # NaN propagates into both; no sum: 1e308 weights are valid
+    if top.ndim == 0:  # one row: plain comparisons (False for NaN)
+        t = float(top)
+        if low >= 0 and 0 < t < math.inf:
+            return t, t
+    if np.isnan(low):
+        raise ValueError(f"{name}: contains NaN")
+    if low < 0:
+        raise ValueError(f"{name}: has negative entries (minimum {low:.6g})")
+    if np.isinf(top).any():
+        raise ValueError(f"{name}: contains inf")
+    if (top == 0).any():
+        raise ValueError(f"{name}: all weights are zero")
+    return float(np.min(top)), float(np.max(top))
+
+
+# --------------------------------------------------------------------------
+# Scaling by powers of two: the sums below neither overflow nor underflow.
+
+
+def _value_exponent(u: Any, v: Any) -> Any:
+    """Per problem, ``k`` such that ``2^k u`` and ``2^k v`` keep every digit in normal
+    numbers: problems whose largest magnitude is below 1 are scaled up to ``[1, 2)``
+    (exact; subnormal values become normal, which XLA would read as 0), others kept."""
+    xp = B.namespace(u, v)
+    eu, nu = top_exponent(u)
+    ev, nv = top_exponent(v)
+    low = -(2**20)  # the exponent of an all-zero sample: below any other
+    e = xp.maximum(xp.where(nu, eu, low), xp.where(nv, ev, low))  # that of max(|u|, |v|)
+    return xp.where((nu | nv) & (e <= 0), 1 - e, 0).astype(np.int32)
+
+
+def _unit_weights(w: Any) -> Any:
+    """The weights of each row scaled by a power of two so that the largest is in ``[1, 2)``."""
+    xp = B.namespace(w)
+    e, nonzero = top_exponent(w)
+    return ldexp(w, xp.where(nonzero, 1 - e, 0)[..., None])
+
+
+def _host_scaling(u: Any, v: Any, ranges: list, tops: list) -> dict:
+    """Which scalings the NumPy evaluator needs (the JAX ones always scale: in the normal
+    range the scalings are exact and change no digit of the result). NumPy computes
+    with subnormal numbers; only the compiled merge of large weighted samples
+    (:func:`_merge_scan`) needs samples below 1 scaled up, as under JAX."""
+    info = np.finfo(u.dtype)
+    top = max(max(abs(low), abs(high)) for low, high in ranges)
+    values = False
+    if top < 1 and any(t is not None for t in tops):
+        try:
+            batch = math.prod(np.broadcast_shapes(u.shape[:-1], v.shape[:-1]))
+        except ValueError:  # reported by _broadcast_batches
+            batch = 0
+        values = batch * (u.shape[-1] + v.shape[-1]) > XLA_ABOVE
+    safe = (2.0 ** (info.minexp // 4), 2.0 ** (info.maxexp // 4))
+    weights = [t is not None and not (safe[0] <= t[0] and t[1] <= safe[1]) for t in tops]
+    return {"scale_values": values, "scale_u": weights[0], "scale_v": weights[1]}
 
 
 # --------------------------------------------------------------------------
@@ -108,7 +183,7 @@ def _check_weights(name: str, w: Any, values: Any, concrete: bool) -> None:
 
 
 def _power(x: Any, p: float) -> Any:
-    """``|x|^p`` (``x >= 0``) with exact squares and cubes."""
+    """``x^p`` (``0 <= x <= 1``, or below 2 for ``p <= 64``) with exact squares."""
     if p == 1.0:
         return x
     if p == 2.0:
@@ -116,22 +191,117 @@ def _power(x: Any, p: float) -> Any:
     return x**p
 
 
-def _reduce(cost: Any, length: Any, p: float) -> Any:
-    """``sum length * cost^p`` (or the max of ``cost`` over positive lengths for p = inf)."""
-    xp = B.namespace(cost, length)
-    if math.isinf(p):
-        return xp.max(xp.where(length > 0, cost, 0.0), axis=-1)
-    return xp.sum(_power(cost, p) * length, axis=-1)
+def _divide(x: Any, d: Any, e: Any) -> Any:
+    """``x / d[..., None]`` for ``d = f 2^e``, ``f`` in ``[0.5, 1)``. NumPy rounds it once;
+    XLA rewrites a division by a broadcast value into a product with its reciprocal,
+    which would be subnormal (flushed to 0) for ``d >= 2^1022``: there both are
+    first scaled by ``2^-e`` (exactly), so the reciprocal is in ``(1, 2]`` (and the
+    quotient is off by at most an ulp more)."""
+    if B.namespace(x, d) is np:
+        return x / d[..., None]
+    return ldexp(x, -e[..., None]) / ldexp(d, -e)[..., None]
+
+
+def _finish(u: Any, v: Any, length: Any, p: float, *, exact: bool = False, positive: bool = False) -> Any:
+    """``W_p`` from the values ``u``, ``v`` coupled on the intervals and their lengths
+    (``None``: the ``n`` equal lengths ``1/n``), scaled: ``s (sum L (c/s)^p)^(1/p)``
+    with the costs ``c = |u - v|``.
+
+    ``top`` is the largest cost over intervals of positive length (for ``p = inf``
+    that is ``W_inf``); ``positive`` says that every length is positive. For
+    ``p <= 64``, ``s`` is the power of two with ``s/2 <= top < s``: the scaling is
+    exact (squares stay exact) and ``(top/s)^p >= 2^-64``; for larger ``p``,
+    ``s = top``, so that no ``(c/s)^p`` exceeds 1. ``s`` is a constant for
+    autodiff: the expression does not depend on it. A cost beyond the float
+    range (``1.7e308 - (-1.7e308)``) makes every cost a half ``|u/2 - v/2|``
+    (the halving rounds only costs below ``2^-1021``, whose terms are then below
+    ``2^-2000``). ``exact`` sums the terms as a double-word
+    (:func:`divtools._core.numerics.exact_sum`). NumPy tries the unscaled sum
+    first (for ``p <= 64`` the same digits, where it is safe).
+    """
+    xp = B.namespace(u, v) if length is None else B.namespace(u, v, length)
+    if xp is np:
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            cost = np.abs(u - v)
+            if not math.isinf(p):  # first unscaled: right unless a total leaves the safe range
+                total = _total(_power(cost, p), length, exact)
+                if _safe(total):
+                    return _root(total, p)
+    else:
+        cost = xp.abs(u - v)
+    empty = None if length is None or positive else length <= 0
+    if math.isinf(p):  # W_inf is the largest cost (inf where it overflows)
+        return xp.max(cost if empty is None else xp.where(empty, 0.0, cost), axis=-1)
+    if empty is not None:  # an empty interval's cost may exceed s
+        cost = xp.where(empty, 0.0, cost)
+    top = xp.max(cost, axis=-1)
+    over = xp.isinf(top)
+    if xp is not np or over.any():
+        half = xp.abs(u * 0.5 - v * 0.5)
+        if empty is not None:
+            half = xp.where(empty, 0.0, half)
+        cost = xp.where(over[..., None], half, cost)
+        top = xp.where(over, xp.max(half, axis=-1), top)
+    e = xp.where(top > 0, exponent(top), 0)
+    if p <= 64:
+        x = scale2(cost, -e[..., None])
+    else:
+        top = stop_gradient(xp.where(top > 0, top, xp.ones_like(top)))
+        x = _divide(cost, top, e)
+
+    def unscale(w):
+        with np.errstate(over="ignore"):  # beyond the float range: inf
+            return ldexp(w, e + over) if p <= 64 else ldexp(w * top, over.astype(np.int32))
+
+    if xp is np:
+        return unscale(_root(_total(_power(x, p), length, exact), p))
+    # Autodiff: W = s R(c/s, L) is homogeneous of degree 1 in the costs, so dW/dc is
+    # dR/dx at x = c/s, free of the scale (whose factors 2^+-1024 would overflow in
+    # the chain rule); dW/dL is s dR/dL. The cost path is given slope 1 (2 where
+    # the costs are halves), the length path carries s; the values are unchanged.
+    sg = stop_gradient
+    slope = xp.where(over, 2.0, 1.0)[..., None]
+    x_cost = sg(x) + slope * (cost - sg(cost))
+    r_cost = _root(_total(_power(x_cost, p), None if length is None else sg(length), exact), p)
+    r_length = _root(_total(_power(sg(x), p), length, exact), p)
+    w = unscale(sg(r_cost))
+    by_length = unscale(r_length)
+    by_length = xp.where(xp.isfinite(w), by_length - sg(by_length), 0.0)
+    return w + (r_cost - sg(r_cost)) + by_length
+
+
+@functools.cache
+def _safe_range(dtype: Any) -> tuple[float, float]:
+    """Unscaled totals in ``[2^(minexp + nmant + 64), 2^(maxexp - 8)]`` carry no rounding from
+    overflow or underflow: no term overflowed, and each term that underflowed is off
+    by at most half the smallest subnormal, ``2^-(2 nmant + 65)`` of the total
+    (``2^-169`` in float64, ``2^-111`` in float32): below an ulp for any count of terms."""
+    info = np.finfo(dtype)
+    return 2.0 ** (info.minexp + info.nmant + 64), 2.0 ** (info.maxexp - 8)
+
+
+def _safe(total: np.ndarray) -> bool:
+    """Whether every (NumPy) total is in the safe range (NaN is not)."""
+    low, high = _safe_range(total.dtype)
+    if total.ndim == 0:
+        return low <= float(total) <= high
+    return bool(np.all((total >= low) & (total <= high)))
+
+
+def _total(terms: Any, length: Any, exact: bool) -> Any:
+    """``sum length * terms`` (``mean terms`` for ``length=None``)."""
+    xp = B.namespace(terms)
+    if length is None:
+        return xp.sum(terms, axis=-1) / terms.shape[-1]
+    if exact:
+        hi, lo = nx.exact_sum(terms * length)  # non-negative terms: correct to an ulp
+        return hi + lo
+    return xp.sum(terms * length, axis=-1)
 
 
 def _equal_sizes(u: Any, v: Any, p: float, sort: Any) -> Any:
-    xp = B.namespace(u, v)
     u, v = sort([u, v])
-    n = u.shape[-1]
-    cost = xp.abs(u - v)
-    if math.isinf(p):
-        return xp.max(cost, axis=-1)
-    return xp.sum(_power(cost, p), axis=-1) / n
+    return _finish(u, v, None, p)
 
 
 @functools.lru_cache(maxsize=64)
@@ -154,8 +324,9 @@ def _uniform_sizes(u: Any, v: Any, p: float, sort: Any) -> Any:
     xp = B.namespace(u, v)
     iu, iv, lengths = _uniform_grid(u.shape[-1], v.shape[-1])
     u, v = sort([u, v])
-    cost = xp.abs(xp.take(u, iu, axis=-1) - xp.take(v, iv, axis=-1))
-    return _reduce(cost, xp.asarray(lengths, dtype=u.dtype), p)
+    return _finish(
+        xp.take(u, iu, axis=-1), xp.take(v, iv, axis=-1), xp.asarray(lengths, u.dtype), p, positive=True
+    )
 
 
 # Weighted samples: sort each sample with its weights, turn the weights into
@@ -209,8 +380,11 @@ def _levels_from_cumsum(w: Any, hi: Any) -> tuple[Any, Any]:
 XLA_ABOVE = 2**16
 
 
-def _merge_scan(ta_hi: Any, ta_lo: Any, tb_hi: Any, tb_lo: Any, u: Any, v: Any, *, p: float) -> Any:
-    """``sum |u_i - v_j|^p (t_k - t_{k-1})`` for each row, walking both level sequences.
+def _merge_scan(
+    ta_hi: Any, ta_lo: Any, tb_hi: Any, tb_lo: Any, u: Any, v: Any, *, p: float, scaled: bool
+) -> Any:
+    """``sum |u_i - v_j|^p (t_k - t_{k-1})`` for each row (``W_p`` itself if ``scaled``, or
+    ``p = inf``), walking both level sequences.
 
     At each step the smaller next level (compared as double-words; on ties the
     level of u) closes the current interval, whose active samples are the
@@ -221,7 +395,9 @@ def _merge_scan(ta_hi: Any, ta_lo: Any, tb_hi: Any, tb_lo: Any, u: Any, v: Any, 
     its ``n + m`` intervals at steps ``r (n + m)`` to ``(r + 1)(n + m) - 1`` (an
     interval that strays across a row end has length zero). On the CPU one
     sequential scan beats a vmapped one (a vector of gathers per step) by about
-    2.5x, and a merge by sorting by about 3x.
+    2.5x, and a merge by sorting by about 3x. ``scaled``: the walk emits
+    the coupled values and the lengths for the scaled sum of :func:`_finish`
+    (the caller asks for it where an unscaled total left the safe range).
     """
     jax, jnp = B.jax, B.jnp
     rows, n, m = u.shape[0], u.shape[-1], v.shape[-1]
@@ -232,30 +408,32 @@ def _merge_scan(ta_hi: Any, ta_lo: Any, tb_hi: Any, tb_lo: Any, u: Any, v: Any, 
     ta_hi, ta_lo, tb_hi, tb_lo, u, v = (x.reshape(-1) for x in (ta_hi, ta_lo, tb_hi, tb_lo, u, v))
     size_u, size_v, period = u.size, v.size, n + m
 
-    def step(carry, _):
-        i, j, prev_hi, prev_lo = carry
-        ah, al, bh, bl = ta_hi[i], ta_lo[i], tb_hi[j], tb_lo[j]
-        take_u = (ah < bh) | ((ah == bh) & (al <= bl))
-        hi, lo = jnp.where(take_u, ah, bh), jnp.where(take_u, al, bl)
-        d_hi, d_lo = nx.two_sum(hi, -prev_hi)
-        length = d_hi + (d_lo + (lo - prev_lo))
-        cost = jnp.abs(u[i] - v[j])
-        term = jnp.where(length > 0, cost, 0.0) if math.isinf(p) else _power(cost, p) * length
-        carry = (
-            jnp.where(take_u, jnp.minimum(i + 1, size_u - 1), i),
-            jnp.where(take_u, j, jnp.minimum(j + 1, size_v - 1)),
-            hi,
-            lo,
-        )
-        return carry, term
+    def walk(emit):
+        def step(carry, _):
+            i, j, prev_hi, prev_lo = carry
+            ah, al, bh, bl = ta_hi[i], ta_lo[i], tb_hi[j], tb_lo[j]
+            take_u = (ah < bh) | ((ah == bh) & (al <= bl))
+            hi, lo = jnp.where(take_u, ah, bh), jnp.where(take_u, al, bl)
+            d_hi, d_lo = nx.two_sum(hi, -prev_hi)
+            length = d_hi + (d_lo + (lo - prev_lo))
+            carry = (
+                jnp.where(take_u, jnp.minimum(i + 1, size_u - 1), i),
+                jnp.where(take_u, j, jnp.minimum(j + 1, size_v - 1)),
+                hi,
+                lo,
+            )
+            return carry, emit(u[i], v[j], length)
 
-    zero = jnp.zeros((), u.dtype)
-    _, terms = jax.lax.scan(step, (0, 0, zero, zero), None, length=rows * period)
-    terms = terms.reshape(rows, period)
+        zero = jnp.zeros((), u.dtype)
+        _, out = jax.lax.scan(step, (0, 0, zero, zero), None, length=rows * period)
+        return jax.tree_util.tree_map(lambda x: x.reshape(rows, period), out)
+
     if math.isinf(p):
-        return terms.max(-1)
-    hi, lo = nx.exact_sum(terms)  # non-negative terms: correct to an ulp of the total
-    return hi + lo
+        return walk(lambda ui, vj, length: jnp.where(length > 0, jnp.abs(ui - vj), 0.0)).max(-1)
+    if scaled:
+        return _finish(*walk(lambda ui, vj, length: (ui, vj, length)), p, exact=True)
+    hi, lo = nx.exact_sum(walk(lambda ui, vj, length: _power(jnp.abs(ui - vj), p) * length))
+    return hi + lo  # non-negative terms: correct to an ulp of the total
 
 
 def _shift(r: Any, hi: Any, lo: Any) -> tuple[Any, Any]:
@@ -280,7 +458,7 @@ def _merge_order(hi: Any, lo: Any, n: int) -> Any:
 
 
 def _weighted(u: Any, a: Any, v: Any, b: Any, p: float, sort_pairs: Any) -> Any:
-    """``W_p^p`` between weighted samples: the quantile coupling, exactly."""
+    """``W_p`` between weighted samples: the quantile coupling, exactly."""
     xp = B.namespace(u, a, v, b)
     (u, a), (v, b) = sort_pairs([(u, a), (v, b)])
     (ta_hi, ta_lo), (tb_hi, tb_lo) = _levels(a), _levels(b)
@@ -288,7 +466,14 @@ def _weighted(u: Any, a: Any, v: Any, b: Any, p: float, sort_pairs: Any) -> Any:
     if xp is np and u.size + v.size > XLA_ABOVE:  # the two-pointer walk, compiled
         batch = u.shape[:-1]
         rows = [x.reshape(-1, x.shape[-1]) for x in (ta_hi, ta_lo, tb_hi, tb_lo, u, v)]
-        return np.asarray(B.XLA.run(_merge_scan, *rows, p=p, x64=u.dtype == np.float64)).reshape(batch)
+        x64 = u.dtype == np.float64
+        w = np.asarray(B.XLA.run(_merge_scan, *rows, p=p, scaled=False, x64=x64))
+        if not math.isinf(p):
+            if _safe(w):  # no overflow or underflow
+                w = _root(w, p)
+            else:
+                w = np.asarray(B.XLA.run(_merge_scan, *rows, p=p, scaled=True, x64=x64))
+        return w.reshape(batch)
     hi = xp.concatenate([ta_hi, tb_hi], axis=-1)
     lo = xp.concatenate([ta_lo, tb_lo], axis=-1)
     order = _merge_order(hi, lo, n)
@@ -304,11 +489,7 @@ def _weighted(u: Any, a: Any, v: Any, b: Any, p: float, sort_pairs: Any) -> Any:
     prev_lo = xp.concatenate([zero, lo[..., :-1]], axis=-1)
     d_hi, d_lo = nx.two_sum(hi, -prev_hi)
     lengths = d_hi + (d_lo + (lo - prev_lo))
-    cost = xp.abs(u_at - v_at)
-    if math.isinf(p):
-        return _reduce(cost, lengths, p)
-    s_hi, s_lo = nx.exact_sum(_power(cost, p) * lengths)  # non-negative terms: to an ulp
-    return s_hi + s_lo
+    return _finish(u_at, v_at, lengths, p, exact=True)
 
 
 def _take_last(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -355,8 +536,8 @@ def _sort_pairs(pairs: list) -> list:
     return out
 
 
-def _wp_power(u: Any, a: Any, v: Any, b: Any, *, p: float) -> Any:
-    """``W_p^p`` (``W_inf`` for p = inf) for batched samples on the last axis."""
+def _wp(u: Any, a: Any, v: Any, b: Any, *, p: float) -> Any:
+    """``W_p`` for batched samples on the last axis."""
     xp = B.namespace(u, v)
     if a is None and b is None:
         if u.shape[-1] == v.shape[-1]:
@@ -369,14 +550,36 @@ def _wp_power(u: Any, a: Any, v: Any, b: Any, *, p: float) -> Any:
     return _weighted(u, a, v, b, p, _sort_pairs)
 
 
-def _root(wpp: Any, p: float) -> Any:
+@functools.lru_cache(maxsize=256)
+def _inverse(p: float) -> tuple[float, float]:
+    """``fl(1/p)`` and its rounding error ``1/p - fl(1/p)`` (exactly, then rounded)."""
+    q = 1.0 / p
+    return q, float(Fraction(1) / Fraction(p) - Fraction(q))
+
+
+def _root(total: Any, p: float) -> Any:
+    """``total^(1/p)``, with the slope at 0 taken as 0 for autodiff.
+
+    ``1/p`` is rounded (by up to ``2^-53 / p``), which would put a relative error of
+    ``|ln total| 2^-53 / p`` into the root (``1e-15`` for ``total = 1e40``, ``p = 3``):
+    the rounding ``d = 1/p - fl(1/p)`` is put back as ``y (1 + d ln total)``.
+    """
     if math.isinf(p) or p == 1.0:
-        return wpp
-    xp = B.namespace(wpp)
+        return total
+    q, d = _inverse(p)
+    xp = B.namespace(total)
     if xp is np:
-        return wpp ** (1.0 / p)
-    safe = xp.where(wpp > 0, wpp, 1.0)  # the p-th root has an infinite slope at 0
-    return xp.where(wpp > 0, safe ** (1.0 / p), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = total**q
+            if d:
+                y = np.where((total > 0) & (total < math.inf), y + y * (d * np.log(total)), y)
+        return y[()] if isinstance(y, np.ndarray) and y.ndim == 0 else y
+    positive = (total > 0) & (total < math.inf)
+    safe = xp.where(positive, total, 1.0)  # the p-th root has an infinite slope at 0
+    y = safe**q
+    if d:
+        y = y + y * (d * xp.log(safe))
+    return xp.where(positive, y, xp.where(total > 0, total, 0.0))
 
 
 def _broadcast_batches(u: Any, a: Any, v: Any, b: Any) -> tuple[Any, Any, Any, Any]:
@@ -396,9 +599,31 @@ def _broadcast_batches(u: Any, a: Any, v: Any, b: Any) -> tuple[Any, Any, Any, A
     return bc(u, n), bc(a, n), bc(v, m), bc(b, m)
 
 
-def _distance(u: Any, v: Any, a: Any, b: Any, *, p: float) -> Any:
+def _distance(
+    u: Any,
+    v: Any,
+    a: Any,
+    b: Any,
+    *,
+    p: float,
+    scale_values: bool = True,
+    scale_u: bool = True,
+    scale_v: bool = True,
+) -> Any:
+    """``W_p``, the values and weights scaled by powers of two (NumPy: where the flags
+    say; JAX: always, the flags are for the host only)."""
     u, a, v, b = _broadcast_batches(u, a, v, b)
-    return _root(_wp_power(u, a, v, b, p=p), p)
+    host = B.namespace(u, v) is np
+    k = None
+    if scale_values or not host:
+        k = _value_exponent(u, v)
+        u, v = ldexp(u, k[..., None]), ldexp(v, k[..., None])
+    if a is not None and (scale_u or not host):
+        a = _unit_weights(a)
+    if b is not None and (scale_v or not host):
+        b = _unit_weights(b)
+    w = _wp(u, a, v, b, p=p)
+    return w if k is None else ldexp(w, -k)
 
 
 # --------------------------------------------------------------------------
@@ -414,8 +639,17 @@ def wasserstein_1d(
     p: float = 1,
 ) -> Any:
     """Exact ``W_p`` between weighted samples on the line (arrays only; see
-    :func:`divtools.wasserstein_1d`, which also takes two distributions)."""
+    :func:`divtools.wasserstein_1d`, which also takes two distributions).
+
+    Any finite values and weights (``1e308`` or subnormal) and any ``p >= 1`` (up to
+    thousands, or ``inf``) give the true value (see the module docstring); a
+    distance beyond the float range is returned as ``inf``. Bad arguments raise
+    ``TypeError`` (not real numbers: strings, ``None``, complex, a non-numeric
+    ``p``) or ``ValueError`` (NaN or infinite values; negative, NaN, infinite or
+    all-zero weights; mismatched shapes; empty samples; ``p < 1``), naming the
+    argument."""
     p = check_order(p)
+    _exact.require(u_values=u_values, v_values=v_values)
     names = ("u_values", "v_values", "u_weights", "v_weights")
     A = B.take(names, (u_values, v_values, u_weights, v_weights))
     u, v, a, b = A.values
@@ -424,16 +658,16 @@ def wasserstein_1d(
         host = [None if x is None else np.asarray(x) for x in (u, v, a, b)]
     else:
         host = [u, v, a, b]
-    for name, x in zip(names[:2], host[:2]):
-        _check_values(name, x, concrete)
-    for name, w, x in zip(names[2:], host[2:], host[:2]):
-        if w is not None:
-            _check_weights(name, w, x, concrete)
+    ranges = [_check_values(name, x, concrete) for name, x in zip(names[:2], host[:2])]
+    tops = [
+        None if w is None else _check_weights(name, w, x, concrete)
+        for name, w, x in zip(names[2:], host[2:], host[:2])
+    ]
     if A.evaluator is B.XLA:
         return A.output(A.run(_distance, u, v, a, b, p=p))
     if A.evaluator is B.NUMPY:
-        with np.errstate(over="ignore"):
-            return A.output(_distance(u, v, a, b, p=p))
+        with np.errstate(over="ignore"):  # a distance beyond the float range is inf
+            return A.output(_distance(u, v, a, b, p=p, **_host_scaling(u, v, ranges, tops)))
     return A.output(_distance(u, v, a, b, p=p))
 
 
@@ -442,8 +676,11 @@ class LinePotential(NamedTuple):
 
     Attributes:
       knots: the sorted union of the two samples.
-      values: the critic at the knots (linear between them, constant beyond).
-      value: ``E_mu f - E_nu f``, equal to ``W_1(mu, nu)``.
+      values: the critic at the knots (linear between them, constant beyond);
+        ``+-inf`` where ``|f|`` exceeds the float range (knots more than
+        ``1.8e308`` apart).
+      value: ``E_mu f - E_nu f``, equal to ``W_1(mu, nu)`` (computed exactly by
+        :func:`wasserstein_1d`).
 
     Calling it evaluates the critic: ``pot(x)`` (NumPy or JAX input; JAX input
     gives a differentiable JAX result).
@@ -481,12 +718,13 @@ def sliced_wasserstein(
     Args:
       x: samples of shape ``(n, d)``; y: ``(m, d)``.
       x_weights, y_weights: optional non-negative weights ``(n,)``, ``(m,)``.
-      key: a JAX PRNG key.
-      n_projections: number of random directions.
+      key: a JAX PRNG key (``jax.random.key(0)``) or an int seed ``s``, which
+        stands for ``jax.random.key(s)`` (:func:`divtools._core.keys.as_key`).
+      n_projections: number of random directions (a positive integer).
       p: the order (finite, >= 1).
 
     Returns:
-      ``SW_p`` (a scalar).
+      ``SW_p`` (a scalar); ``inf`` where it exceeds the float range.
 
     Example:
       >>> import jax, numpy as np, divtools
@@ -497,20 +735,29 @@ def sliced_wasserstein(
 
     References: Rabin, Peyre, Delon & Bernot (2011); Bonneel et al. (2015).
     """
-    p = check_order(p)
-    if math.isinf(p):
-        raise ValueError("p: the sliced distance averages W_p^p; p must be finite")
-    if int(n_projections) < 1:
-        raise ValueError(f"n_projections: expected a positive count, got {n_projections!r}")
+    p = _exact.check_order(p, finite=True)  # the sliced distance averages W_p^p
+    k = _exact.check_count("n_projections", n_projections)
+    key = as_key(key, "key")
+    _exact.require(x=x, y=y)
     A = B.take(("x", "y", "x_weights", "y_weights"), (x, y, x_weights, y_weights))
     x, y, wx, wy = A.values
-    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
-        raise ValueError(f"x, y: expected (n, d) and (m, d) arrays, got {x.shape} and {y.shape}")
+    for name, z in (("x", x), ("y", y)):
+        if z.ndim != 2:
+            raise ValueError(f"{name}: expected samples of shape (n, d), got shape {z.shape}")
+        if z.shape[0] == 0 or z.shape[1] == 0:
+            raise ValueError(f"{name}: is empty (shape {z.shape})")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x, y: dimensions differ ({x.shape[1]} and {y.shape[1]})")
     concrete = A.evaluator is not B.TRACE
-    _check_values("x", np.asarray(x).reshape(-1) if concrete else x.reshape(-1), concrete)
-    _check_values("y", np.asarray(y).reshape(-1) if concrete else y.reshape(-1), concrete)
-    k = int(n_projections)
+    ranges = [
+        _check_values(name, np.asarray(z).reshape(-1) if concrete else z.reshape(-1), concrete)
+        for name, z in (("x", x), ("y", y))
+    ]
     xp = A.evaluator.xp
+    traced_key = B.is_traced(key) and xp is np  # vmapped over keys: the directions are traced
+    if traced_key:
+        xp = B.jnp
+        x, y, wx, wy = (None if z is None else xp.asarray(z) for z in (x, y, wx, wy))
     for name, w, ref in (("x_weights", wx, x), ("y_weights", wy, y)):
         if w is not None:
             _check_weights(
@@ -519,6 +766,20 @@ def sliced_wasserstein(
                 np.asarray(ref[:, 0]) if concrete else ref[:, 0],
                 concrete,
             )
+    # Scaled by a power of two (exact) so that the projections neither overflow
+    # (|theta . x| <= sqrt(d) max|x|) nor lose digits to underflow; NumPy input
+    # only where it is needed, JAX input always (the same digits).
+    scale = None
+    if xp is not np:
+        (ex, nx_), (ey, ny) = top_exponent(x.reshape(-1)), top_exponent(y.reshape(-1))
+        e = xp.maximum(xp.where(nx_, ex, -(2**20)), xp.where(ny, ey, -(2**20)))
+        scale = xp.where(nx_ | ny, 1 - e, 0)
+    else:
+        top = max(max(abs(low), abs(high)) for low, high in ranges)
+        if not 2.0**-500 <= top <= 2.0**500:
+            scale = 1 - int(np.frexp(top)[1]) if top > 0 else 0
+    if scale is not None:
+        x, y = ldexp(x, scale), ldexp(y, scale)
     wx = None if wx is None else xp.broadcast_to(wx, (k, x.shape[0]))
     wy = None if wy is None else xp.broadcast_to(wy, (k, y.shape[0]))
     # the directions are drawn in float32 whatever the dtype: same key, same directions
@@ -529,8 +790,14 @@ def sliced_wasserstein(
         theta = theta.astype(x.dtype)
     theta = theta / xp.sqrt(xp.sum(theta * theta, axis=1, keepdims=True))
     # one 1-D problem per direction: projections along the last axis
-    w_pp = wasserstein_1d(theta @ x.T, theta @ y.T, wx, wy, p=p) ** p
-    return A.output(xp.mean(w_pp) ** (1.0 / p))
+    w = wasserstein_1d(theta @ x.T, theta @ y.T, wx, wy, p=p)
+    # the mean of W_p^p, scaled by the largest W_p: no power overflows or underflows
+    top = stop_gradient(xp.max(w))
+    top = xp.where(top > 0, top, xp.ones_like(top))
+    sw = _root(xp.mean(_power(w / top, p)), p) * top
+    if scale is not None:
+        sw = ldexp(sw, -scale)
+    return sw.astype(A.out_dtype) if traced_key else A.output(sw)
 
 
 def kantorovich_potential_1d(
@@ -547,6 +814,8 @@ def kantorovich_potential_1d(
     (the sorted union of the samples), ``f`` there (linear between knots,
     constant beyond, ``f = 0`` at the leftmost knot) and the value
     ``E_mu f - E_nu f``, which equals :func:`wasserstein_1d` with ``p = 1``.
+    Host (NumPy) computation; the arguments are checked as by :func:`wasserstein_1d`
+    (1-D samples, finite values, non-negative weights that are not all zero).
 
     Example:
       >>> import divtools
@@ -557,22 +826,28 @@ def kantorovich_potential_1d(
     References: Kantorovich & Rubinstein (1958); Villani (2009), theorem 5.10;
     CE 22-808 lecture (Kantorovich-Rubinstein duality; the WGAN critic).
     """
-    u = np.asarray(u_values, dtype=np.float64)
-    v = np.asarray(v_values, dtype=np.float64)
-    if u.ndim != 1 or v.ndim != 1:
-        raise ValueError("u_values, v_values: expected 1-D sample arrays")
-    _check_values("u_values", u, True)
-    _check_values("v_values", v, True)
-    a = np.ones_like(u) if u_weights is None else np.asarray(u_weights, dtype=np.float64)
-    b = np.ones_like(v) if v_weights is None else np.asarray(v_weights, dtype=np.float64)
+    u = _exact.host_array("u_values", u_values)
+    v = _exact.host_array("v_values", v_values)
+    for name, x in (("u_values", u), ("v_values", v)):
+        if x.ndim != 1:
+            raise ValueError(f"{name}: expected a 1-D sample array, got shape {x.shape}")
+        _check_values(name, x, True)
+    a = np.ones_like(u) if u_weights is None else _exact.host_array("u_weights", u_weights)
+    b = np.ones_like(v) if v_weights is None else _exact.host_array("v_weights", v_weights)
     _check_weights("u_weights", a, u, True)
     _check_weights("v_weights", b, v, True)
+    value = float(wasserstein_1d(u, v, a, b, p=1))  # exactly
+    a, b = _unit_weights(np.broadcast_to(a, u.shape)), _unit_weights(np.broadcast_to(b, v.shape))
     knots = np.concatenate([u, v])
-    signed = np.concatenate([a / a.sum(), -b / b.sum()])
+    signed = np.concatenate([a / a.sum(), -b / b.sum()])  # sums below 2n: no overflow
     order = np.argsort(knots, kind="stable")
     knots, signed = knots[order], signed[order]
     diff = np.cumsum(signed)[:-1]  # F - G on (knot_k, knot_{k+1})
     slope = -np.sign(diff)
-    f = np.concatenate([[0.0], np.cumsum(slope * np.diff(knots))])
-    value = math.fsum((signed * f).tolist())
+    with np.errstate(over="ignore"):
+        gaps = np.diff(knots)
+        if np.isfinite(gaps).all():
+            f = np.concatenate([[0.0], np.cumsum(slope * gaps)])
+        else:  # knots more than the float range apart: half steps, doubled at the end
+            f = np.concatenate([[0.0], np.cumsum(slope * np.diff(knots * 0.5))]) * 2.0
     return LinePotential(knots, f, value)
