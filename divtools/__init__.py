@@ -47,7 +47,17 @@ from divtools.discrete.information import (
     mutual_information,
     renyi_entropy,
 )
-from divtools.distributions import Bernoulli, Categorical, Exponential, Laplace, Normal, Uniform
+from divtools.distributions import (
+    Bernoulli,
+    Categorical,
+    Exponential,
+    Laplace,
+    MultivariateNormal,
+    Normal,
+    Uniform,
+    frechet_distance,
+    frechet_distance_gaussian,
+)
 from divtools.lectures import mmd
 from divtools.lectures.mmd import mmd2, mmd2_discrete
 from divtools.transport import (
@@ -99,6 +109,7 @@ __all__ = [
     "Laplace",
     "LineMetric",
     "LinePotential",
+    "MultivariateNormal",
     "Normal",
     "OTResult",
     "QuadResult",
@@ -115,6 +126,8 @@ __all__ = [
     "entropy",
     "examples",
     "f_divergence",
+    "frechet_distance",
+    "frechet_distance_gaussian",
     "games",
     "gan",
     "generators",

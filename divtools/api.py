@@ -10,6 +10,7 @@ supports, quadrature). Sample arrays for ``wasserstein_1d`` go to
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,8 @@ from divtools._core import validate
 from divtools.discrete import information, pmf
 from divtools.discrete.generators import BHATTACHARYYA_COEFFICIENT, GENERATORS, Generator, get, skew_js
 from divtools.discrete.generators import alpha as _alpha_generator
-from divtools.distributions import densities, quantile
-from divtools.distributions.families import is_distribution
+from divtools.distributions import densities, gaussian, quantile
+from divtools.distributions.families import Normal, is_distribution, recognise
 from divtools.transport import line
 
 __all__ = [
@@ -44,9 +45,40 @@ __all__ = [
 PMFOrDistribution = Any
 
 
+def _gaussian_pair(p, q, names=("p", "q")) -> bool:
+    """Whether ``p`` and ``q`` go to the multivariate normal closed forms (both are
+    multivariate normals; one alone is an error that names the other)."""
+    p_mvn, q_mvn = gaussian.is_multivariate_normal(p), gaussian.is_multivariate_normal(q)
+    if p_mvn and q_mvn:
+        return True
+    if p_mvn or q_mvn:
+        other = names[1] if p_mvn else names[0]
+        raise TypeError(
+            f"{other}: a multivariate normal compares with a multivariate normal only "
+            f"(closed forms: {gaussian.GAUSSIAN_CLOSED_FORMS}); got {type(q if p_mvn else p).__name__}"
+        )
+    return False
+
+
+def _normal_as_gaussian(d: Any) -> Any:
+    """A (1-D) normal as a :class:`~divtools.distributions.MultivariateNormal` with ``d = 1``
+    (for the closed forms that only the multivariate module has), else None."""
+    if not is_distribution(d) or gaussian.is_multivariate_normal(d):
+        return None
+    r = recognise(d)
+    if not isinstance(r, Normal):
+        return None
+    xp = B.namespace(r.loc, r.scale)
+    loc, scale = xp.asarray(r.loc, dtype=float), xp.asarray(r.scale, dtype=float)
+    loc, scale = xp.broadcast_arrays(loc, scale)
+    return gaussian.MultivariateNormal.from_diagonal(loc[..., None], (scale * scale)[..., None])
+
+
 def _divergence(p, q, gen: Generator, *, axis, base, normalize, names=("p", "q")):
     log_base = validate.check_base(base, gen.logarithmic, gen.name)
-    if is_distribution(p) or is_distribution(q):
+    if is_distribution(p) or is_distribution(q) or gaussian.is_multivariate_normal(p):
+        if _gaussian_pair(p, q, names):
+            return gaussian.gaussian_divergence(p, q, gen, log_base, names)
         return densities.divergence(p, q, gen, log_base, names)
     return pmf.divergence(p, q, gen, axis=axis, log_base=log_base, normalize=normalize, names=names)
 
@@ -348,6 +380,8 @@ def bhattacharyya(
     """
     log_base = validate.check_base(base, True, "bhattacharyya")
     if is_distribution(p) or is_distribution(q):
+        if _gaussian_pair(p, q):
+            return gaussian.bhattacharyya(p, q, log_base)
         return densities.bhattacharyya(p, q, log_base)
     h2 = squared_hellinger(p, q, axis=axis, normalize=normalize)
     bc = -_divergence(p, q, BHATTACHARYYA_COEFFICIENT, axis=axis, base=None, normalize=normalize)
@@ -456,10 +490,42 @@ def renyi_divergence(
     base: float | None = None,
     normalize: bool = False,
 ) -> Any:
-    return information.renyi_divergence(p, q, order, axis=axis, base=base, normalize=normalize)
+    if not (is_distribution(p) or is_distribution(q)):
+        return information.renyi_divergence(p, q, order, axis=axis, base=base, normalize=normalize)
+    a = validate.real("order", order, low=0.0, finite=False)
+    log_base = validate.check_base(base, True, "renyi_divergence")
+    p_normal, q_normal = _normal_as_gaussian(p), _normal_as_gaussian(q)
+    if p_normal is not None and q_normal is not None:
+        p, q = p_normal, q_normal
+    if _gaussian_pair(p, q):
+        return gaussian.renyi(p, q, a, log_base)
+    if a == 1.0:
+        return kl(p, q, base=base)
+    if a in (0.0, math.inf):
+        raise TypeError(
+            f"order: Renyi divergences of order {a:g} between distributions have closed forms "
+            "between normals only (divtools.distributions.MultivariateNormal); orders in (0, inf) "
+            "for every pair"
+        )
+    A = densities.divergence(p, q, _alpha_generator(a), None)
+    xp = B.namespace(A)
+    y = (a * (a - 1.0)) * A  # int p^a q^(1-a) - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = xp.where(y > -1.0, xp.log1p(xp.maximum(y, -1.0)) / (a - 1.0), xp.inf)
+    if log_base is not None:
+        value = value / log_base
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
 
 
-renyi_divergence.__doc__ = information.renyi_divergence.__doc__
+renyi_divergence.__doc__ = (information.renyi_divergence.__doc__ or "") + (
+    """
+    Between two distributions: closed forms for (multivariate) normals at every
+    order; for other pairs, orders in ``(0, inf)`` from the alpha-divergence
+    (closed form or quadrature).
+    """
+    if information.renyi_divergence.__doc__
+    else ""
+)
 
 
 def wasserstein_1d(

@@ -377,12 +377,13 @@ def _gan_log_terms(la, lb, a, b):
 def _alpha_log_terms(order: float):
     # b e^(a L) - b - a (x - y) (see _alpha_numerator) from L = log x - log y
     def log_terms(la, lb, a, b):
-        return _alpha_numerator(order, la - lb, a, b, a - b) / (order * (order - 1.0))
+        log_base = la if order > 0.5 else lb
+        return _alpha_numerator(order, la - lb, a, b, a - b, log_base) / (order * (order - 1.0))
 
     return log_terms
 
 
-def _alpha_numerator(order: float, L, x, y, d):
+def _alpha_numerator(order: float, L, x, y, d, log_base=None):
     """``y e^(a L) - y - a d`` with ``d = x - y = y (e^L - 1)``, without cancellation.
 
     For ``a <= 1/2``: ``y expm1(a L) - a d``; for ``a > 1/2``, with ``b = a - 1``:
@@ -390,7 +391,9 @@ def _alpha_numerator(order: float, L, x, y, d):
     near its own end of the family (``a -> 0`` and ``a -> 1``, where the difference
     is ``O(a)`` or ``O(a - 1)`` of its terms): the naive ``y e^(a L) - y - a d``
     loses ``log10(1/|a - 1|)`` digits there. Where the exponent exceeds 1,
-    ``y e^(a L)`` is formed as ``(y e^(a L/2)) e^(a L/2)`` (no overflow while finite).
+    ``y e^(a L)`` is formed as ``(y e^(a L/2)) e^(a L/2)`` (no overflow while finite), or
+    as ``exp(log_base + c L)`` from the logarithm of the mass that multiplies it (``log x``
+    or ``log y``) where that is given (masses that under- or overflow).
     """
     xp = _ns(L, x, y)
     if order > 0.5:
@@ -399,8 +402,11 @@ def _alpha_numerator(order: float, L, x, y, d):
         c, base = order, y
     z = c * L
     far = z > 1.0
-    half = xp.exp(0.5 * xp.where(far, z, 0.0))
-    grown = (base * half) * half - base
+    if log_base is None:
+        half = xp.exp(0.5 * xp.where(far, z, 0.0))
+        grown = (base * half) * half - base
+    else:
+        grown = xp.exp(log_base + xp.where(far, z, 0.0)) - base
     near = base * xp.expm1(xp.where(far, 0.0, z))
     return xp.where(far, grown, near) - c * d
 

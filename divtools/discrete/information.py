@@ -501,9 +501,9 @@ def cross_entropy(
       >>> import divtools
       >>> p, q = [0.5, 0.5], [0.25, 0.75]
       >>> round(float(divtools.cross_entropy(p, q)), 15)
-      0.836988216743594
+      0.836988216785836
       >>> round(float(divtools.entropy(p) + divtools.kl(p, q)), 15)
-      0.836988216743594
+      0.836988216785836
 
     Reference: Cover & Thomas (2006), section 5.4; CS 446 lecture 21.
     """
@@ -753,8 +753,8 @@ def renyi_divergence(
       >>> p, q = [0.5, 0.5], [0.9, 0.1]
       >>> round(float(divtools.renyi_divergence(p, q, 2)), 12)  # log(1 + chi2)
       1.021651247532
-      >>> round(float(divtools.renyi_divergence(p, q, 0.5) / 2 - divtools.bhattacharyya(p, q)), 15)
-      0.0
+      >>> abs(float(divtools.renyi_divergence(p, q, 0.5) / 2 - divtools.bhattacharyya(p, q))) < 1e-16
+      True
 
     References: Renyi (1961); van Erven & Harremoes (2014), IEEE Trans. Inf.
     Theory 60(7), 3797-3820.

@@ -1,5 +1,6 @@
 """Distributions as objects: divtools' parametric families (:mod:`.families`), their
-closed-form divergences (:mod:`.closed_forms`), divergences between densities by
+closed-form divergences (:mod:`.closed_forms`), multivariate normals with theirs and the
+Frechet distance (:mod:`.gaussian`), divergences between densities by
 quadrature (:mod:`.densities`) and ``W_p`` from quantile functions (:mod:`.quantile`).
 
 Example:
@@ -20,6 +21,12 @@ from divtools.distributions.families import (
     is_distribution,
     recognise,
 )
+from divtools.distributions.gaussian import (
+    MultivariateNormal,
+    frechet_distance,
+    frechet_distance_gaussian,
+    gaussian_mutual_information,
+)
 
 __all__ = [
     "Bernoulli",
@@ -27,8 +34,12 @@ __all__ = [
     "Distribution",
     "Exponential",
     "Laplace",
+    "MultivariateNormal",
     "Normal",
     "Uniform",
+    "frechet_distance",
+    "frechet_distance_gaussian",
+    "gaussian_mutual_information",
     "is_distribution",
     "recognise",
 ]
