@@ -133,7 +133,12 @@ def _arranged(x: Any, groups: list[tuple[int, ...]], cond: tuple[int, ...]) -> t
 
 
 def _take_table(name: str, x: Any, groups, cond, normalize: bool, where: str):
-    """The array rule for one table, arranged and (when concrete) validated."""
+    """The array rule for one table, arranged and (when concrete) validated.
+
+    Returns ``(A, T, batch, stats)``: ``stats`` holds each table's minimum, total and
+    largest entry (NumPy; None under tracing), computed in one compiled pass on the
+    XLA evaluator (where ``T`` is then on the device already).
+    """
     A = B.take((name,), (x,), xla_above=pmf.XLA_ABOVE, optional=())
     (T,) = A.values
     if T.ndim == 0:
@@ -141,17 +146,32 @@ def _take_table(name: str, x: Any, groups, cond, normalize: bool, where: str):
     if callable(groups):
         groups, cond = groups(T.ndim)
     T, batch = _arranged(T, groups, cond)
-    if A.evaluator is not B.TRACE:
-        flat = np.asarray(T).reshape(*batch, -1)
-        with np.errstate(over="ignore"):
-            total, top = flat.sum(-1), flat.max(-1)
-        if normalize and not np.all(total < math.inf) and np.all(top < math.inf):
-            with np.errstate(all="ignore"):  # counts whose total overflows: scaled exactly
-                total = np.ldexp(flat, -np.frexp(top)[1][..., None]).sum(-1)
-        validate.check_rows(name, flat.min(-1), total, flat.shape[-1], flat.dtype, normalize, where, top)
+    if A.evaluator is B.TRACE:
+        return A, T, batch, None
     if A.evaluator is B.XLA and not A.jax_out and pmf.has_subnormal(np.asarray(T)):
         A = B.Arrays((np.asarray(T),), B.NUMPY, False, A.out_dtype)  # XLA reads subnormals as 0
-    return A, T, batch
+    if A.evaluator is B.XLA:
+        if not A.jax_out:
+            T = B.to_device(np.ascontiguousarray(T), 0)
+        stats = B.jax.device_get(A.run(_table_stats, T, nbatch=len(batch)))
+        stats = {k: np.asarray(v) for k, v in stats.items()}
+    else:
+        with np.errstate(over="ignore"):
+            stats = _table_stats(np.asarray(T), nbatch=len(batch))
+    n = math.prod(T.shape[len(batch) :])
+    total, top = stats["sum"], stats["max"]
+    if normalize and not np.all(total < math.inf) and np.all(top < math.inf):
+        flat = np.asarray(T).reshape(*batch, -1)
+        with np.errstate(all="ignore"):  # counts whose total overflows: scaled exactly
+            total = np.ldexp(flat, -np.frexp(top)[1][..., None]).sum(-1)
+    validate.check_rows(name, stats["min"], total, n, np.dtype(T.dtype), normalize, where, top)
+    return A, T, batch, stats
+
+
+def _table_stats(T: Any, nbatch: int) -> dict:
+    """Minimum, total and largest entry of each table (all axes after the batch's)."""
+    flat = T.reshape(*T.shape[:nbatch], -1)
+    return dict(min=flat.min(-1), sum=flat.sum(-1), max=flat.max(-1))
 
 
 def _run(A: B.Arrays, fn, *args: Any, **static: Any) -> Any:
@@ -159,8 +179,21 @@ def _run(A: B.Arrays, fn, *args: Any, **static: Any) -> Any:
         with np.errstate(all="ignore"):
             return fn(*args, **static)
     if A.evaluator is B.XLA and not A.jax_out:
-        args = tuple(B.to_device(np.asarray(a), i) for i, a in enumerate(args))
+        args = tuple(a if B.is_jax(a) else B.to_device(np.asarray(a), i) for i, a in enumerate(args))
     return A.run(fn, *args, **static)
+
+
+def _entropy_fast(T: Any) -> Any:
+    """``log S - sum p log p / S`` in one fused pass (rows ``(..., 1, n)``): used where
+    every row's total is within ``[1/16, 16]`` and no mass exceeds half of it, so that
+    ``H >= log 2`` and the two parts cannot cancel (a few ulps plus the pass's
+    summation error); ``max(p, tiny)`` keeps ``0 log 0 = 0`` arithmetic (no ``where``:
+    XLA vectorises the reduction)."""
+    xp = B.namespace(T)
+    T = T[..., 0, :]
+    S = T.sum(-1)
+    plogp = (T * xp.log(xp.maximum(T, nx.tiny(T.dtype)))).sum(-1)
+    return xp.log(S) - plogp / S
 
 
 def _unit(value: Any, log_base: float | None) -> Any:
@@ -362,6 +395,8 @@ def _times_power_of_two(x: Any, e: Any) -> Any:
     """``x 2**e`` (integer ``e``, broadcasting), exact while the result is normal: as two
     factors, each a normal number."""
     xp = B.namespace(x, e)
+    if xp is np:
+        return np.ldexp(x, e)  # exact into the subnormal range (NumPy keeps subnormals)
     half = e // 2
     one = xp.ones_like(x)
     return (x * xp.ldexp(one, xp.broadcast_to(half, x.shape))) * xp.ldexp(
@@ -463,7 +498,7 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None, normali
     """
     log_base = validate.check_base(base, True, "entropy")
     validate.flag("normalize", normalize)
-    A, T, _ = _take_table(
+    A, T, _, stats = _take_table(
         "p",
         p,
         lambda ndim: ([_axis_group("axis", axis, ndim)], ()),
@@ -471,7 +506,12 @@ def entropy(p: ArrayLike, *, axis: Axes = -1, base: float | None = None, normali
         normalize,
         f"{axis}",
     )
-    return A.output(_unit(_run(A, _entropy_kernel, T), log_base))
+    kernel = _entropy_kernel
+    if A.evaluator is B.XLA and T.shape[-2] == 1:
+        total, top = stats["sum"], stats["max"]
+        if np.all((total >= 0.0625) & (total <= 16.0) & (top <= 0.5 * total)):
+            kernel = _entropy_fast
+    return A.output(_unit(_run(A, kernel, T), log_base))
 
 
 def cross_entropy(
@@ -568,7 +608,7 @@ def mutual_information(
     log_base = validate.check_base(base, True, "mutual_information")
     validate.flag("normalize", normalize)
     k = len(axes) if isinstance(axes, (tuple, list)) else 0
-    A, T, _ = _take_table(
+    A, T, _, stats = _take_table(
         "joint",
         joint,
         lambda ndim: _variables(ndim, axes, given, least=2),
@@ -646,7 +686,7 @@ def conditional_entropy(
     """
     log_base = validate.check_base(base, True, "conditional_entropy")
     validate.flag("normalize", normalize)
-    A, T, _ = _take_table(
+    A, T, _, stats = _take_table(
         "joint",
         joint,
         lambda ndim: _variables(ndim, (axis,), given, least=1),
@@ -688,7 +728,7 @@ def renyi_entropy(
         return entropy(p, axis=axis, base=base, normalize=normalize)
     log_base = validate.check_base(base, True, "renyi_entropy")
     validate.flag("normalize", normalize)
-    A, T, _ = _take_table(
+    A, T, _, stats = _take_table(
         "p", p, lambda ndim: ([_axis_group("axis", axis, ndim)], ()), None, normalize, f"{axis}"
     )
     kernel = _renyi_entropy_limit if a in (0.0, math.inf) else _renyi_entropy_kernel

@@ -400,24 +400,26 @@ def has_subnormal(x: np.ndarray) -> bool:
     return 0 < float(smallest.view(x.dtype)) < nx.tiny(x.dtype)
 
 
-def _row_stats(p: Any, q: Any, *, zeros: bool, extremes: float = 0.0) -> dict:
-    """Per-row statistics for validation and the fast route, in few passes.
+def _row_stats(p: Any, q: Any, *, zeros: bool) -> dict:
+    """Per-row statistics for validation and the fast route, in one fused pass.
 
     ``min`` is taken over both inputs at once (the rare failing case is
     diagnosed separately); the zero patterns only when the divergence can be
-    infinite; with ``extremes``, the number of outcomes with both masses
-    positive and one below ``extremes * tiny`` (:func:`_extremes`), counted by
-    arithmetic that fuses.
+    infinite.
     """
-    xp = B.namespace(p, q)
-    low = xp.minimum(p, q)
+    low = B.namespace(p, q).minimum(p, q)
     stats = dict(min=low.min(-1), sum_p=p.sum(-1), sum_q=q.sum(-1), sum_d=(p - q).sum(-1))
     if zeros:
         stats["zeros"] = _zero_patterns(p, q)
-    if extremes:
-        below = 1.0 - xp.minimum(xp.floor(low * (1.0 / (extremes * nx.tiny(p.dtype)))), 1.0)
-        stats["extremes"] = (xp.sign(p) * xp.sign(q) * below).sum(-1)
     return stats
+
+
+def _positive_min(p: Any, q: Any) -> Any:
+    """The smallest ``min(p, q)`` over the outcomes where it is positive (1 where none is):
+    exact zeros are lifted to 1 by arithmetic that fuses (a second pass, run only for
+    rows that hold zeros)."""
+    low = B.namespace(p, q).minimum(p, q)
+    return (low + (low == 0).astype(low.dtype)).min(-1)
 
 
 def _mins(p: Any, q: Any) -> tuple[Any, Any]:
@@ -503,9 +505,17 @@ def _compiled(
             p, q = B.to_device(p, 0), B.to_device(q, 1)
         rows = lambda r: np.asarray(r).reshape(batch)
     needs_zeros = gen.infinite_when_q_zero or gen.infinite_when_p_zero
-    extremes = gen.log_terms_below if gen.log_terms is not None else 0.0
-    stats = B.jax.device_get(A.run(_row_stats, p, q, zeros=needs_zeros, extremes=extremes))
+    stats = B.jax.device_get(A.run(_row_stats, p, q, zeros=needs_zeros))
     stats = {key: rows(value) for key, value in stats.items()}
+    if gen.log_terms is not None:
+        # outcomes with both masses positive and one below the kernels' floor
+        # (_extremes): from the minimum, and for rows with zeros a second pass
+        floor = gen.log_terms_below * nx.tiny(np.dtype(p.dtype))
+        low = stats["min"]
+        extreme = (low > 0) & (low < floor)
+        if np.any(low == 0):
+            extreme = extreme | (rows(B.jax.device_get(A.run(_positive_min, p, q))) < floor)
+        stats["extremes"] = extreme
     if normalize and not A.jax_out and not np.all(np.isfinite(stats["sum_p"]) & np.isfinite(stats["sum_q"])):
         return rows(
             _host(host_p, host_q, gen, normalize, log_base, axis, names)
