@@ -28,7 +28,9 @@ Every closed form is written in the coordinates that whiten ``Q``:
   ``G_P G_Q^T`` (its singular values; no matrix square root, nothing complex).
   Where ``B`` is below 1% of the traces, ``B`` is the Procrustes residual
   ``|G_P^T - G_Q^T W|_F^2 + |G_Q^T (I - Q Q^T)|_F^2``, a sum of squares (never
-  negative; no cancellation).
+  negative); and for two covariances given as matrices, ``S_P`` positive definite,
+  ``B = sum_ij Z_ij^2 / lam_i`` from the difference ``S_Q - S_P`` itself
+  (:func:`_bures_near`): full relative accuracy for nearly equal covariances.
 
 References: Pardo (2006), *Statistical Inference Based on Divergence Measures*,
 Gaussian closed forms; Gil, Alajaji & Linder (2013), Renyi divergence measures
@@ -408,10 +410,50 @@ def frechet_distance_gaussian(
             _check_psd(f"sigma{name}", np.asarray(S))
     xp = A.evaluator.xp
     if A.evaluator is B.NUMPY:
-        return A.output(_frechet_from_factors(m1, _psd_factor(_sym(S1)), m2, _psd_factor(_sym(S2))))
+        S1, S2 = _sym(S1), _sym(S2)
+        value = _frechet_from_factors(m1, _psd_factor(S1), m2, _psd_factor(S2))
+        traces = np.trace(S1) + np.trace(S2)
+        if value - np.sum((m1 - m2) ** 2) < 0.01 * traces:  # nearly equal covariances
+            near = _bures_near(S1, S2)
+            if near is not None:
+                d = m1 - m2
+                value = np.sum(d * d) + near
+        return A.output(value)
     return A.output(
         _frechet_from_factors(m1, _psd_factor(_sym(xp.asarray(S1))), m2, _psd_factor(_sym(xp.asarray(S2))))
     )
+
+
+def _bures_near(S1: np.ndarray, S2: np.ndarray) -> float | None:
+    """Bures' ``B(S1, S2)`` to full relative accuracy for nearly equal covariances (NumPy),
+    or None where the expansion does not apply.
+
+    In the eigenvectors of ``S1 = V diag(lam) V^T``, with ``K = lam^1/2 V^T (S2 - S1) V lam^1/2``,
+    ``(S1^1/2 S2 S1^1/2)^1/2 = V (diag(lam) + Z) V^T`` where ``Z`` solves
+    ``lam Z + Z lam + Z^2 = K``, and then ``B = sum_ij Z_ij^2 / lam_i`` (the diagonal of
+    that equation): a sum of squares, from the difference ``S2 - S1`` itself. ``Z`` is the
+    fixed point of ``Z = (K - Z^2) / (lam_i + lam_j)``, a contraction when ``|Z| << lam``;
+    it needs ``S1`` positive definite.
+    """
+    lam, V = np.linalg.eigh(S1)
+    if lam[0] <= 1e-8 * lam[-1]:
+        return None
+    root = np.sqrt(lam)
+    K = root[:, None] * (V.T @ (S2 - S1) @ V) * root[None, :]
+    K = 0.5 * (K + K.T)
+    denom = lam[:, None] + lam[None, :]
+    Z = K / denom
+    if np.max(np.abs(Z)) > 0.25 * lam[0]:
+        return None
+    for _ in range(200):
+        Z_next = (K - Z @ Z) / denom
+        if np.array_equal(Z_next, Z):
+            break
+        change = np.max(np.abs(Z_next - Z))
+        Z = Z_next
+        if change <= 1e-17 * np.max(np.abs(Z)):
+            break
+    return float(np.sum(Z * Z / lam[:, None]))
 
 
 def _check_psd(name: str, S: np.ndarray) -> None:
