@@ -15,6 +15,7 @@ from scipy.special import logsumexp
 
 import divtools.variational as dv
 from divtools.variational import critics as cr
+from divtools.variational import networks as nw
 
 mi = importlib.import_module("divtools.variational.mutual_information")  # the module, not the function
 
@@ -29,24 +30,34 @@ def _pairs(n, seed, rho=RHO, d=1, dtype=np.float32):
     return x.astype(dtype), y.astype(dtype)
 
 
-def _brute(critic, z, d_x, clip, nwj):
+def _brute(critic, z, d_x, clip, mode):
     """The held-out bound from the whole score matrix, in float64 NumPy."""
     s = np.array(mi.pair_scores(critic, z[:, :d_x], z[:, d_x:], d_x), np.float64)
     m = s.shape[0]
     diag = np.diag(s).copy()
-    w = s - 1.0 if nwj else (s if clip is None else np.clip(s, -clip, clip))
+    if mode == "infonce":  # every pair a negative of every other: K = m
+        return float(np.mean(diag - logsumexp(s, axis=1) + math.log(m)))
+    w = {"nwj": s - 1.0, "js": s.copy()}.get(mode, s if clip is None else np.clip(s, -clip, clip))
     np.fill_diagonal(w, -np.inf)
     u = math.exp(logsumexp(w) - math.log(m * (m - 1)))
-    return diag.mean() - (u if nwj else math.log(u))
+    if mode == "js":  # NWJ at V + 1
+        return 1.0 + diag.mean() - u
+    return diag.mean() - (u if mode == "nwj" else math.log(u))
 
 
-@pytest.mark.parametrize("clip,nwj", [(None, False), (5.0, False), (None, True)])
+def _scorer(hidden):
+    return mi._Scorer(nw.as_network("critic", None, hidden=hidden, dtype=np.float64), 1)
+
+
+@pytest.mark.parametrize(
+    "clip,mode", [(None, "dv"), (5.0, "dv"), (None, "nwj"), (None, "js"), (None, "infonce")]
+)
 @pytest.mark.parametrize("m,block", [(37, 8), (64, 64), (50, 128)])
-def test_held_out_statistic_equals_the_full_score_matrix(m, block, clip, nwj):
+def test_held_out_statistic_equals_the_full_score_matrix(m, block, clip, mode):
     critic = cr.init_mlp(jax.random.key(3), 3, (8, 4), jnp.float64)
     z = np.random.default_rng(m).normal(size=(m, 3))
-    value, se = mi._held_out(critic, jnp.asarray(z), 1, block, clip, nwj)
-    assert float(value) == pytest.approx(_brute(critic, z, 1, clip, nwj), rel=1e-12, abs=1e-13)
+    value, se = mi._held_out(_scorer((8, 4)), critic, jnp.asarray(z), 1, block, clip, mode)
+    assert float(value) == pytest.approx(_brute(critic, z, 1, clip, mode), rel=1e-12, abs=1e-13)
     assert float(se) > 0
 
 
@@ -80,13 +91,16 @@ def test_standard_error_matches_the_spread_over_data_sets(clip, nwj):
     rng = np.random.default_rng(11)
     x = rng.normal(size=(sets, m, 1))
     z = np.concatenate([x, RHO * x + math.sqrt(1 - RHO**2) * rng.normal(size=(sets, m, 1))], axis=-1)
-    values, ses = jax.vmap(lambda zz: mi._held_out(critic, zz, 1, 64, clip, nwj))(jnp.asarray(z))
+    mode = "nwj" if nwj else "dv"
+    values, ses = jax.vmap(lambda zz: mi._held_out(_scorer((2,)), critic, zz, 1, 64, clip, mode))(
+        jnp.asarray(z)
+    )
     spread = float(np.std(np.asarray(values), ddof=1))
     # the spread of a standard deviation from 400 sets is ~ 1/sqrt(2 * 399) = 3.5% of it
     assert float(np.mean(np.asarray(ses))) == pytest.approx(spread, rel=0.15)
 
 
-@pytest.mark.parametrize("objective", ["smile", "nwj", "dv", "mine"])
+@pytest.mark.parametrize("objective", ["smile", "nwj", "dv", "mine", "js", "infonce"])
 def test_bivariate_normal_within_its_standard_error(objective):
     x, y = _pairs(5000, 0)
     r = dv.mutual_information(x, y, key=jax.random.key(0), objective=objective, steps=400)

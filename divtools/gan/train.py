@@ -37,28 +37,32 @@ from divtools.gan import losses as ls
 from divtools.gan import scores
 from divtools.variational import checks, loop
 from divtools.variational import critics as cr
+from divtools.variational import networks as nw
+from divtools.variational import progress as pg
 from divtools.variational.estimate import Critic, run_estimate
 
 __all__ = ["GANResult", "Generator", "History", "fit_discriminator", "train"]
 
 
 @functools.partial(
-    jax.tree_util.register_dataclass, data_fields=["layers"], meta_fields=["latent_dim", "prior"]
+    jax.tree_util.register_dataclass, data_fields=["layers"], meta_fields=["latent_dim", "prior", "apply"]
 )
 @dataclasses.dataclass(frozen=True)
 class Generator:
     """A generator ``G: key, n -> samples (n, d)``: the ReLU network ``layers`` applied
     to ``n`` latent draws from ``prior`` (``"normal"``: ``N(0, I)``; ``"uniform"``:
-    ``U[-1, 1]^k``).
+    ``U[-1, 1]^k``). With a user's network (``train(generator=...)``), ``layers``
+    holds its parameters and ``apply`` its function ``apply(params, z) -> x``.
 
     A pytree (the layers are its leaves), so it passes through ``jit`` and ``vmap``;
     the result of a vmapped :func:`train` holds one generator per seed stacked
     along a leading axis (select one with :meth:`GANResult.seed`).
     """
 
-    layers: tuple
+    layers: Any
     latent_dim: int = 1
     prior: str = "normal"
+    apply: Any = None
 
     @staticmethod
     def affine(scale, shift, prior: str = "normal", dtype=jnp.float32) -> Generator:
@@ -80,6 +84,8 @@ class Generator:
 
     def transform(self, z):
         """The network ``z (n, latent_dim) -> x (n, d)``."""
+        if self.apply is not None:
+            return nw.generator_values(self.apply(self.layers, z))
         h = z
         for W, b in self.layers[:-1]:
             h = jax.nn.relu(h @ W + b)
@@ -90,7 +96,7 @@ class Generator:
         """``n`` draws of the prior, ``(n, latent_dim)``; ``key``: a JAX PRNG key or an int seed."""
         key = checks.key(key)
         n = checks.count("n", n)
-        dtype = self.layers[0][0].dtype
+        dtype = jax.tree_util.tree_leaves(self.layers)[0].dtype
         if self.prior == "normal":
             return jax.random.normal(key, (n, self.latent_dim), dtype)
         return jax.random.uniform(key, (n, self.latent_dim), dtype, -1.0, 1.0)
@@ -137,7 +143,7 @@ class GANResult(NamedTuple):
         h = self.history
         return GANResult(
             take(self.generator),
-            Critic(take(self.critic.network), self.critic.output),
+            Critic(take(self.critic.network), self.critic.output, self.critic.apply),
             History(h.critic_value[i], h.generator_loss[i], h.steps, h.distance[i]),
             take(self.checkpoints),
             self.loss,
@@ -165,6 +171,9 @@ class GANConfig:
         sampler, drawn from inside the loop.
       is_dataset: whether ``data`` is a dataset (``sample(key, n)``) rather than a sampler.
       batched: whether the key is a batch of keys (GANs trained under ``vmap``).
+      generator_net, critic_net: the user's networks (through
+        :func:`divtools.variational.loop.static`), ``None`` for the built-in MLPs.
+      report: whether the loop reports its progress after every ``eval_every`` steps.
     """
 
     loss: str
@@ -188,6 +197,22 @@ class GANConfig:
     data: object
     is_dataset: bool
     batched: bool
+    generator_net: object = None
+    critic_net: object = None
+    report: bool = False
+
+    def make_networks(self) -> tuple[nw.Network, nw.Network]:
+        """The generator's and the critic's :class:`~divtools.variational.networks.Network`."""
+        dtype = np.dtype(self.dtype)
+        g = nw.as_network(
+            "generator",
+            loop.unwrap(self.generator_net),
+            hidden=self.generator_hidden,
+            dtype=dtype,
+            d_out=self.dim,
+        )
+        c = nw.as_network("critic", loop.unwrap(self.critic_net), hidden=self.critic_hidden, dtype=dtype)
+        return g, c
 
     def make_optimizers(self, spec: ls.Loss) -> tuple[optax.GradientTransformation, ...]:
         """The generator's and the critic's optimisers (``spec``: the loss, whose default they are
@@ -215,6 +240,9 @@ def _as_array(data):
 
 def _check_init(init: Generator, d: int, latent_dim: int | None) -> None:
     """``init`` against the data's dimension ``d`` and the ``latent_dim`` asked for."""
+    if init.apply is not None:  # a user's network: its shapes are its own business
+        checks.choice("init.prior", init.prior, ("normal", "uniform"))
+        return
     layers = init.layers
     if not (isinstance(layers, tuple) and layers and all(len(layer) == 2 for layer in layers)):
         raise ValueError("init: a Generator's layers must be a non-empty tuple of (W, b) pairs")
@@ -252,6 +280,10 @@ def train(
     eval_size: int = 2000,
     dtype: DTypeLike | None = None,
     init: Generator | None = None,
+    generator: Any = None,
+    critic: Any = None,
+    progress: Any = None,
+    callback: Any = None,
 ) -> GANResult:
     """Train a GAN on ``data`` by gradient descent-ascent.
 
@@ -285,6 +317,15 @@ def train(
         float32 for datasets and samplers).
       init: a :class:`Generator` to start from (e.g. a trained one, or the identity
         ``z -> z``); default a fresh network of ``generator_hidden`` drawn with ``key``.
+      generator, critic: the two networks: ``None`` for ReLU MLPs of
+        ``generator_hidden`` / ``critic_hidden`` widths, or a flax (linen or nnx)
+        module, an equinox module or ``(init, apply)`` functions
+        (:mod:`divtools.variational.networks`): the generator maps latent codes
+        ``(n, latent_dim)`` to samples ``(n, d)``, the critic samples to ``(n,)``.
+      progress, callback: a progress bar (``True``; ``None``: on in a terminal or a
+        notebook, off in tests and CI) showing steps per second, the critic's bound
+        and the generator's loss, or callables receiving a
+        :class:`~divtools.variational.progress.Report` after every ``eval_every`` steps.
 
     Returns:
       :class:`GANResult`. Same key, same result (bit for bit on one machine).
@@ -329,6 +370,13 @@ def train(
     dtype = checks.float_dtype("dtype", dtype)
     if init is not None and not isinstance(init, Generator):
         raise TypeError(f"init: expected a divtools.gan.Generator or None, got {checks.describe(init)}")
+    progress, callback = pg.resolve(progress, callback)
+    g_kind = nw.as_network("generator", generator, hidden=(), dtype=None).kind
+    c_kind = nw.as_network("critic", critic, hidden=(), dtype=None).kind
+    if init is not None and generator is not None:
+        raise ValueError(
+            "init, generator: give one (init is a trained Generator, generator a network to train)"
+        )
     n_critic = spec.n_critic if n_critic is None else n_critic
     batch_size = spec.batch_size if batch_size is None else batch_size
     eval_every = max(1, steps // 20) if eval_every is None else eval_every
@@ -376,6 +424,10 @@ def train(
             is_sampler,
             array,
             init,
+            loop.static(generator) if g_kind != "mlp" else None,
+            loop.static(critic) if c_kind != "mlp" else None,
+            progress,
+            callback,
         )
 
 
@@ -404,6 +456,10 @@ def _train(
     is_sampler,
     array,
     init,
+    g_net,
+    c_net,
+    progress,
+    callback,
 ):
     key, batched = loop.key_batch(key)
     if array is not None:
@@ -415,7 +471,8 @@ def _train(
     if init is not None:
         latent_dim, prior = init.latent_dim, init.prior
         init = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype), init)
-        g_hidden = tuple(W.shape[1] for W, _ in init.layers[:-1])
+        if init.apply is None:
+            g_hidden = tuple(W.shape[1] for W, _ in init.layers[:-1])
     latent_dim = d if latent_dim is None else latent_dim
     config = GANConfig(
         spec.name,
@@ -439,8 +496,14 @@ def _train(
         None if array is not None else _static_data(data),
         is_dataset,
         bool(batched),
+        g_net,
+        c_net,
     )
-    generator, critic, values, g_losses, checkpoints = _loop(config, key, array, init)
+    runs = int(key.shape[0]) if batched else 1
+    names = ("critic", "generator")
+    with pg.reporting(steps, runs, names, f"gan.train {spec.name}", progress, callback) as rep:
+        config = dataclasses.replace(config, report=rep.on)
+        generator, critic, values, g_losses, checkpoints = _loop(config, key, array, init, rep.token())
 
     # distances to the data, by the exact core on the host (NumPy's sort)
     k_eval = jax.random.fold_in(jax.random.key(0), 1)
@@ -455,7 +518,10 @@ def _train(
         [scores.sample_distance(f, reference) if np.isfinite(f).all() else np.nan for f in flat]
     ).reshape(fake.shape[:-2])  # nan: the generator diverged
     history = History(values, g_losses, np.arange(0, steps + 1, eval_every), dist)
-    return GANResult(generator, Critic(critic, spec.objective.critic_output), history, checkpoints, spec.name)
+    c_apply = None if c_net is None else config.make_networks()[1].apply
+    return GANResult(
+        generator, Critic(critic, spec.objective.critic_output, c_apply), history, checkpoints, spec.name
+    )
 
 
 @jax.jit(static_argnums=(1, 2))
@@ -473,15 +539,15 @@ def _draw(data, is_dataset, key, n, dtype):
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _loop(config: GANConfig, key, array, init):
+def _loop(config: GANConfig, key, array, init, token):
     """The training loop of ``config``: one GAN, or one per key of a batch (``vmap``)."""
     one = functools.partial(_one, config)
     if config.batched:
-        one = jax.vmap(one, in_axes=(0, None, None))
-    return one(key, array, init)
+        one = jax.vmap(one, in_axes=(0, None, None, None))
+    return one(key, array, init, token)
 
 
-def _one(config: GANConfig, key, array, init):
+def _one(config: GANConfig, key, array, init, token):
     spec = ls.loss(config.loss)
     obj = spec.objective
     g_opt, c_opt = config.make_optimizers(spec)
@@ -490,14 +556,20 @@ def _one(config: GANConfig, key, array, init):
     dtype = np.dtype(config.dtype)
     latent_dim, d = config.latent_dim, config.dim
     k_g, k_c, k_train = jax.random.split(key, 3)
-    gen = (
-        init
-        if init is not None
-        else Generator(
+    g_net, c_net = config.make_networks()
+    if init is not None:
+        gen = init
+    elif config.generator_net is None:
+        gen = Generator(
             cr.init_layers(k_g, (latent_dim, *config.generator_hidden, d), dtype), latent_dim, config.prior
         )
-    )
-    critic = cr.init_mlp(k_c, d, config.critic_hidden, dtype)
+    else:
+        params = g_net.init(k_g, jnp.zeros((batch_size, latent_dim), dtype))
+        gen = Generator(params, latent_dim, config.prior, g_net.apply)
+    critic = c_net.init(k_c, jnp.zeros((batch_size, d), dtype))
+
+    def values(c, x):
+        return nw.critic_values(c_net.apply(c, x))
 
     def real(k):
         if has_array:
@@ -505,16 +577,16 @@ def _one(config: GANConfig, key, array, init):
         return _draw(data, is_dataset, k, batch_size, dtype)
 
     def critic_loss(c, x_real, x_fake, k):
-        value, _ = obj.bound(c(x_real), c(x_fake), ())
+        value, _ = obj.bound(values(c, x_real), values(c, x_fake), ())
         total = -value
         if obj.lipschitz in ("gp", "lp"):
             total = total + cr.gradient_penalty(
-                c, x_real, x_fake, k, config.penalty, one_sided=obj.lipschitz == "lp"
+                lambda x: values(c, x), x_real, x_fake, k, config.penalty, one_sided=obj.lipschitz == "lp"
             )
         return total, value
 
     def generator_loss(g, c, z):
-        return spec.generator_loss(c(g.transform(z)))
+        return spec.generator_loss(values(c, g.transform(z)))
 
     def constrain(c):
         return cr.clip_weights(c, config.clip) if obj.lipschitz == "clip" else c
@@ -555,16 +627,20 @@ def _one(config: GANConfig, key, array, init):
         c = constrain(optax.apply_updates(c, c_upd))
         return (optax.apply_updates(g, g_upd), c, gs, cs), (value, g_loss)
 
-    def chunk(carry, k):
-        carry, (values, g_losses) = jax.lax.scan(gda_step, carry, jax.random.split(k, config.eval_every))
-        return carry, (values, g_losses, carry[0])
+    def chunk(carry, inp):
+        k, i = inp
+        carry, (c_values, g_losses) = jax.lax.scan(gda_step, carry, jax.random.split(k, config.eval_every))
+        if config.report:
+            pg.emit(token, (i + 1) * config.eval_every, c_values, g_losses)
+        return carry, (c_values, g_losses, carry[0])
 
+    n_chunks = config.steps // config.eval_every
     init = (gen, critic, g_opt.init(gen), c_opt.init(critic))
-    (gen, critic, _, _), (values, g_losses, ckpts) = jax.lax.scan(
-        chunk, init, jax.random.split(k_train, config.steps // config.eval_every)
+    (gen, critic, _, _), (c_values, g_losses, ckpts) = jax.lax.scan(
+        chunk, init, (jax.random.split(k_train, n_chunks), jnp.arange(n_chunks))
     )
     checkpoints = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), init[0], ckpts)
-    return gen, critic, values.reshape(-1), g_losses.reshape(-1), checkpoints
+    return gen, critic, c_values.reshape(-1), g_losses.reshape(-1), checkpoints
 
 
 def fit_discriminator(

@@ -16,7 +16,9 @@ from numpy.typing import DTypeLike
 from divtools._core.keys import KeyLike
 from divtools.variational import checks, loop
 from divtools.variational import critics as cr
+from divtools.variational import networks as nw
 from divtools.variational import objectives as ob
+from divtools.variational import progress as pg
 
 __all__ = ["Critic", "Estimate", "estimate"]
 
@@ -24,16 +26,24 @@ __all__ = ["Critic", "Estimate", "estimate"]
 class Critic(NamedTuple):
     """A trained critic: ``critic(x)`` is ``T(x)`` in the dual's units (for the f-GAN
     objectives ``g_f(V(x))``, which approaches ``f'(p(x)/q(x))``); ``critic.raw(x)``
-    is the network's output ``V(x)``."""
+    is the network's output ``V(x)``. ``network`` holds the parameters (the built-in
+    :class:`~divtools.variational.MLP`, or the user network's), ``apply`` the user
+    network's function (``None`` for the built-in MLP)."""
 
-    network: cr.MLP
+    network: Any
     output: Callable
+    apply: Callable | None = None
 
     def __call__(self, x):
-        return self.output(self.network(jnp.asarray(x, dtype=self.network.layers[0][0].dtype)))
+        return self.output(self.raw(x))
 
     def raw(self, x):
-        return self.network(jnp.asarray(x, dtype=self.network.layers[0][0].dtype))
+        dtype = jax.tree_util.tree_leaves(self.network)[0].dtype
+        with loop.precision(dtype):  # a float64 critic outside JAX's x64 mode
+            x = jnp.asarray(x, dtype=dtype)
+            if self.apply is None:
+                return self.network(x)
+            return nw.critic_values(self.apply(self.network, x))
 
     def density_ratio(self, x):
         """``p(x)/q(x) = e^V(x)`` for the classifier objective (``D/(1 - D)``)."""
@@ -152,10 +162,13 @@ def estimate(
     clip: float = 0.01,
     penalty: float = 10.0,
     dtype: DTypeLike | None = None,
+    critic: Any = None,
+    progress: Any = None,
+    callback: Callable | None = None,
     **objective_options: Any,
 ) -> Estimate:
     """Estimate ``divergence(P || Q)`` from samples by maximising a variational bound
-    over a ReLU critic (see :mod:`divtools.variational.objectives`).
+    over a critic (see :mod:`divtools.variational.objectives`).
 
     Args:
       divergence: ``"kl"``, ``"js"``, ``"tv"``, ``"wasserstein"`` (W_1), or any
@@ -180,6 +193,17 @@ def estimate(
       clip, penalty: WGAN's clipping bound ``c`` and WGAN-GP's ``lambda``.
       dtype: the computation's float type; default the samples' (float64
         samples train in float64; pass float32 samples for speed).
+      critic: the critic network: ``None`` for a ReLU MLP of ``hidden`` widths, or
+        a flax (linen or nnx) module, an equinox module, or a pair
+        ``(init, apply)`` of pure functions (:mod:`divtools.variational.networks`);
+        its output is ``V(x)``, shape ``(n,)`` or ``(n, 1)``.
+      progress: a progress bar (``tqdm``: terminal or notebook) showing the steps
+        per second and the current bound: ``True``, ``False``, ``None`` (default:
+        on in a terminal or a notebook, off in tests and CI), or a callable that
+        receives a :class:`~divtools.variational.progress.Report` after each
+        hundredth of the run.
+      callback: a callable receiving the :class:`~divtools.variational.progress.Report`
+        (with the history so far) after each hundredth of the run.
 
     Returns:
       :class:`Estimate`. Same key, same estimate (bit for bit on one machine);
@@ -234,6 +258,9 @@ def estimate(
         penalty,
         dtype,
         objective_options,
+        critic=critic,
+        progress=progress,
+        callback=callback,
     )
 
 
@@ -255,6 +282,10 @@ def run_estimate(
     penalty,
     dtype,
     objective_options,
+    *,
+    critic=None,
+    progress=False,
+    callback=None,
 ):
     """:func:`estimate` with its samples called ``names`` in errors: every argument is
     checked here, on the host, before anything is traced."""
@@ -272,6 +303,10 @@ def run_estimate(
     clip = checks.positive("clip", clip)
     penalty = checks.positive("penalty", penalty)
     dtype = checks.float_dtype("dtype", dtype)
+    progress, callback = pg.resolve(progress, callback)
+    network = nw.as_network("critic", critic, hidden=tuple(hidden), dtype=None)
+    if obj.lipschitz == "sn" and network.kind != "mlp":
+        raise ValueError("critic: spectral normalisation (objective 'sn') needs the built-in MLP critic")
     x_p, x_q, n_eval_p, n_eval_q = prepare_pair(names, x_p, x_q, eval_fraction)
     if dtype is None:
         kinds = [np.dtype(a.dtype) for a in (x_p, x_q) if not callable(a)]
@@ -296,6 +331,9 @@ def run_estimate(
             clip,
             penalty,
             dtype,
+            loop.static(critic) if network.kind != "mlp" else None,
+            progress,
+            callback,
         )
 
 
@@ -323,6 +361,9 @@ class EstimateConfig:
       sampler_p, sampler_q: the samplers (through :func:`divtools.variational.loop.static`), ``None``
         for sample arrays.
       batched: whether the key is a batch of keys (critics trained under ``vmap``).
+      critic: the user's critic network (through :func:`divtools.variational.loop.static`), or
+        ``None`` for the built-in MLP of ``hidden`` widths.
+      report: whether the loop hands its progress to the host (chunks of ``chunk`` steps).
     """
 
     divergence: str
@@ -342,6 +383,15 @@ class EstimateConfig:
     sampler_p: object
     sampler_q: object
     batched: bool
+    critic: object = None
+    report: bool = False
+    chunk: int = 1
+
+    def make_network(self) -> nw.Network:
+        """The critic's :class:`~divtools.variational.networks.Network`."""
+        return nw.as_network(
+            "critic", loop.unwrap(self.critic), hidden=self.hidden, dtype=np.dtype(self.dtype)
+        )
 
     def make_objective(self) -> ob.Objective:
         """The :class:`~divtools.variational.objectives.Objective` of these settings."""
@@ -374,6 +424,9 @@ def _run(
     clip,
     penalty,
     dtype,
+    critic_spec,
+    progress,
+    callback,
 ):
     key, batched = loop.key_batch(key)
     sampler_p, sampler_q = callable(x_p), callable(x_q)
@@ -407,22 +460,28 @@ def _run(
         loop.static(x_p) if sampler_p else None,
         loop.static(x_q) if sampler_q else None,
         bool(batched),
+        critic_spec,
     )
-    value, se, train_value, history, network = _loop(config, key, *data, *perms)
-    return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
+    runs = int(key.shape[0]) if batched else 1
+    with pg.reporting(steps, runs, ("bound",), f"estimate {obj.name}", progress, callback) as rep:
+        config = dataclasses.replace(config, report=rep.on, chunk=pg.chunk_length(steps) if rep.on else 1)
+        value, se, train_value, history, network = _loop(config, key, *data, *perms, rep.token())
+    apply = None if critic_spec is None else config.make_network().apply
+    return Estimate(value, se, train_value, history, Critic(network, obj.critic_output, apply), obj.name)
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _loop(config: EstimateConfig, key, data_p, data_q, perm_p, perm_q):
+def _loop(config: EstimateConfig, key, data_p, data_q, perm_p, perm_q, token):
     """The training loop of ``config``: one critic, or one per key of a batch (``vmap``)."""
     one = functools.partial(_one, config)
     if config.batched:
-        one = jax.vmap(one, in_axes=(0, None, None, 0, 0))
-    return one(key, data_p, data_q, perm_p, perm_q)
+        one = jax.vmap(one, in_axes=(0, None, None, 0, 0, None))
+    return one(key, data_p, data_q, perm_p, perm_q, token)
 
 
-def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q):
+def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q, token):
     obj = config.make_objective()
+    net = config.make_network()
     optimizer = config.make_optimizer(obj.lipschitz)
     x_p, x_q = loop.unwrap(config.sampler_p), loop.unwrap(config.sampler_q)
     sampler_p, sampler_q = x_p is not None, x_q is not None
@@ -446,16 +505,21 @@ def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q):
         return train[idx]
 
     probe = draw(jax.random.key(0), sampler_p, train_p, x_p)
-    critic = cr.init_mlp(k_init, probe.shape[-1], config.hidden, dtype)
+    critic = net.init(k_init, probe)
     if obj.lipschitz == "sn":
         critic = cr.spectral_normalize(critic)
     opt_state = optimizer.init(critic)
 
+    def values(c, x):
+        return nw.critic_values(net.apply(c, x))
+
     def loss_fn(c, bp, bq, state, kgp):
-        value, new_state = obj.bound(c(bp), c(bq), state)
+        value, new_state = obj.bound(values(c, bp), values(c, bq), state)
         loss = -value
         if obj.lipschitz in ("gp", "lp"):
-            loss = loss + cr.gradient_penalty(c, bp, bq, kgp, config.penalty, one_sided=obj.lipschitz == "lp")
+            loss = loss + cr.gradient_penalty(
+                lambda x: values(c, x), bp, bq, kgp, config.penalty, one_sided=obj.lipschitz == "lp"
+            )
         return loss, (value, new_state)
 
     def step(carry, kk):
@@ -472,16 +536,18 @@ def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q):
         return (c, opt_state, state), value
 
     init = (critic, opt_state, obj.init_state(dtype))
-    (critic, _, _), history = jax.lax.scan(step, init, jax.random.split(k_train, steps))
+    (critic, _, _), history = pg.chunked_scan(
+        step, init, jax.random.split(k_train, steps), report=config.report, token=token, chunk=config.chunk
+    )
     kp, kq = jax.random.split(k_eval)
     ep = _many(x_p, kp, eval_size, dtype) if sampler_p else eval_p  # samplers: fresh samples
     eq = _many(x_q, kq, eval_size, dtype) if sampler_q else eval_q
-    value, se = obj.evaluate(critic(ep), critic(eq))
+    value, se = obj.evaluate(values(critic, ep), values(critic, eq))
     if sampler_p or sampler_q:  # no fixed training set: the last tenth of the batches' bounds
         tail = history[-max(1, steps // 10) :]
         train_value = jnp.mean(tail)
     else:
-        train_value, _ = obj.evaluate(critic(train_p), critic(train_q))
+        train_value, _ = obj.evaluate(values(critic, train_p), values(critic, train_q))
     return value, se, train_value, history, critic
 
 

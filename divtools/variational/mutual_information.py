@@ -44,12 +44,14 @@ from numpy.typing import DTypeLike
 from divtools._core.keys import KeyLike
 from divtools.variational import checks, loop
 from divtools.variational import critics as cr
+from divtools.variational import networks as nw
 from divtools.variational import objectives as ob
+from divtools.variational import progress as pg
 from divtools.variational.estimate import Critic, Estimate
 
 __all__ = ["mutual_information", "pair_scores"]
 
-_OBJECTIVES = ("smile", "dv", "mine", "nwj")
+_OBJECTIVES = ("smile", "dv", "mine", "nwj", "js", "infonce")
 _TRAIN_EVAL = 1024  # training pairs (all their pairs) behind ``train_value``
 
 
@@ -113,6 +115,9 @@ def mutual_information(
     block_size: int = 32,
     standardize: bool = True,
     dtype: DTypeLike | None = None,
+    critic: Any = None,
+    progress: Any = None,
+    callback: Any = None,
     **objective_options: Any,
 ) -> Estimate:
     r"""Estimate ``I(X; Y)`` in nats from paired samples ``x[i], y[i]``.
@@ -135,7 +140,10 @@ def mutual_information(
         ``vmap`` (every result gains a leading axis).
       objective: ``"smile"`` (default; critic trained by the JS/GAN bound,
         estimate DV with ``V`` clipped to ``[-tau, tau]``, ``tau = 5``),
-        ``"dv"``, ``"mine"`` (``ema``) or ``"nwj"``.
+        ``"dv"``, ``"mine"`` (``ema``), ``"nwj"``, ``"js"`` (trained by the JS
+        bound, estimated by NWJ at ``V + 1``, Poole et al.'s constant corrected) or
+        ``"infonce"`` (at most ``log m`` for ``m`` held-out pairs; the training bound
+        at most ``log(negatives + 1)``).
       hidden: the critic's hidden widths.
       optimizer: an optax optimiser; default Adam at ``learning_rate``.
       batch_size: pairs per minibatch (``B``).
@@ -148,6 +156,10 @@ def mutual_information(
         sample's mean and standard deviation (MI is invariant under it); the
         returned critic takes raw inputs.
       dtype: the computation's float type; default the samples'.
+      critic: ``None`` for a ReLU MLP of ``hidden`` widths on ``[x, y]``, or a flax
+        (linen or nnx) or equinox module, or ``(init, apply)`` functions, taking the
+        concatenated pairs ``(n, d_x + d_y)`` (:mod:`divtools.variational.networks`).
+      progress, callback: as for :func:`divtools.variational.estimate`.
 
     Returns:
       :class:`~divtools.variational.Estimate` (``critic`` takes ``[x, y]``
@@ -166,7 +178,7 @@ def mutual_information(
     ``ValueError`` or ``TypeError`` naming it.
     """
     objective = checks.choice("objective", objective, _OBJECTIVES)
-    obj = ob.build("kl", objective, objective_options)  # checks the options
+    obj = ob.build("kl", objective, objective_options, mutual_information=True)  # checks the options
     objective_options = {name: float(v) for name, v in objective_options.items()}  # real numbers, checked
     xs = [checks.sample_matrix(name, v) for name, v in (("x", x), ("y", y))]
     if xs[0].shape[0] != xs[1].shape[0]:
@@ -184,6 +196,8 @@ def mutual_information(
     block_size = checks.count("block_size", block_size)
     standardize = checks.boolean("standardize", standardize)
     dtype = checks.float_dtype("dtype", dtype)
+    progress, callback = pg.resolve(progress, callback)
+    network = nw.as_network("critic", critic, hidden=tuple(hidden), dtype=None)
     if negatives is None:
         negatives = batch_size - 1
     if negatives > batch_size - 1:
@@ -216,6 +230,9 @@ def mutual_information(
         block_size,
         standardize,
         dtype,
+        loop.static(critic) if network.kind != "mlp" else None,
+        progress,
+        callback,
     )
     with loop.precision(dtype):
         return _run(*args)
@@ -247,6 +264,8 @@ class MIConfig:
       n_eval: held-out pairs.
       dtype: the computation's float type, by name.
       batched: whether the key is a batch of keys (critics trained under ``vmap``).
+      critic: the user's network (through :func:`divtools.variational.loop.static`), or ``None``.
+      report, chunk: whether the loop reports its progress, every ``chunk`` steps.
     """
 
     objective: str
@@ -262,10 +281,19 @@ class MIConfig:
     block_size: int
     dtype: str
     batched: bool
+    critic: object = None
+    report: bool = False
+    chunk: int = 1
+
+    def make_network(self) -> nw.Network:
+        """The critic's :class:`~divtools.variational.networks.Network`."""
+        return nw.as_network(
+            "critic", loop.unwrap(self.critic), hidden=self.hidden, dtype=np.dtype(self.dtype)
+        )
 
     def make_objective(self) -> ob.Objective:
         """The :class:`~divtools.variational.objectives.Objective` of these settings."""
-        return ob.objective("kl", self.objective, **self.options())
+        return ob.build("kl", self.objective, self.options(), mutual_information=True)
 
     def make_optimizer(self) -> optax.GradientTransformation:
         """The user's optimiser, or Adam at ``learning_rate``."""
@@ -299,6 +327,9 @@ def _run(
     block_size,
     standardize,
     dtype,
+    critic_spec,
+    progress,
+    callback,
 ):
     key, batched = loop.key_batch(key)
     keys = key if batched else key[None]
@@ -328,45 +359,93 @@ def _run(
         block_size,
         dtype.name,
         bool(batched),
+        critic_spec,
     )
-    value, se, train_value, history, network = _loop(
-        config,
-        key,
-        jnp.asarray(z),
-        jnp.asarray(perms),
-        jnp.asarray(batches),
-        jnp.asarray(shift, dtype),
-        jnp.asarray(scale, dtype),
-    )
-    return Estimate(value, se, train_value, history, Critic(network, obj.critic_output), obj.name)
+    runs = int(key.shape[0]) if batched else 1
+    with pg.reporting(steps, runs, ("bound",), f"mutual_information {obj.name}", progress, callback) as rep:
+        config = dataclasses.replace(config, report=rep.on, chunk=pg.chunk_length(steps) if rep.on else 1)
+        value, se, train_value, history, network = _loop(
+            config,
+            key,
+            jnp.asarray(z),
+            jnp.asarray(perms),
+            jnp.asarray(batches),
+            jnp.asarray(shift, dtype),
+            jnp.asarray(scale, dtype),
+            rep.token(),
+        )
+    apply = None
+    if critic_spec is not None:  # a user's network: standardised inside its apply
+        net_apply = config.make_network().apply
+        shift_j, scale_j = jnp.asarray(shift, dtype), jnp.asarray(scale, dtype)
+        apply = lambda params, z: net_apply(params, (z - shift_j) / scale_j)
+    return Estimate(value, se, train_value, history, Critic(network, obj.critic_output, apply), obj.name)
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _loop(config: MIConfig, key, z, perm, batches, shift, scale):
+def _loop(config: MIConfig, key, z, perm, batches, shift, scale, token):
     """The training loop of ``config``: one critic, or one per key of a batch (``vmap``)."""
     one = functools.partial(_one, config)
     if config.batched:
-        one = jax.vmap(one, in_axes=(0, None, 0, 0, None, None))
-    return one(key, z, perm, batches, shift, scale)
+        one = jax.vmap(one, in_axes=(0, None, 0, 0, None, None, None))
+    return one(key, z, perm, batches, shift, scale, token)
 
 
-def _one(config: MIConfig, k, z, perm, batches, shift, scale):
+class _Scorer:
+    """The critic's scores on pairs: the built-in MLP with its first layer split per side
+    (:func:`pair_scores`), any other network on the concatenated pairs."""
+
+    def __init__(self, net: nw.Network, d_x: int) -> None:
+        self.net, self.d_x, self.mlp = net, d_x, net.kind == "mlp"
+
+    def diagonal(self, c, b):
+        return nw.critic_values(self.net.apply(c, b))
+
+    def matrix(self, c, x, y):
+        if self.mlp:
+            return pair_scores(c, x, y, self.d_x)
+        pairs = jnp.concatenate(
+            [
+                jnp.broadcast_to(x[:, None, :], (x.shape[0], y.shape[0], x.shape[1])),
+                jnp.broadcast_to(y[None, :, :], (x.shape[0], y.shape[0], y.shape[1])),
+            ],
+            axis=-1,
+        )
+        return nw.critic_values(self.net.apply(c, pairs.reshape(-1, pairs.shape[-1]))).reshape(
+            x.shape[0], y.shape[0]
+        )
+
+    def shifted(self, c, x, y, k):
+        if self.mlp:
+            return _shifted_scores(c, x, y, self.d_x, k)
+        n = x.shape[0]
+        idx = (jnp.arange(n)[None, :] + jnp.arange(1, k + 1)[:, None]) % n
+        pairs = jnp.concatenate([jnp.broadcast_to(x[None], (k, *x.shape)), y[idx]], axis=-1)
+        return nw.critic_values(self.net.apply(c, pairs.reshape(-1, pairs.shape[-1]))).reshape(k, n)
+
+
+def _one(config: MIConfig, k, z, perm, batches, shift, scale, token):
     obj, optimizer = config.make_objective(), config.make_optimizer()
+    net = config.make_network()
     d_x, n_eval, negatives, block_size = config.d_x, config.n_eval, config.negatives, config.block_size
-    clip, nwj = config.clip(), obj.name == "nwj"
+    clip = config.clip()
+    mode = {"nwj": "nwj", "js": "js", "infonce": "infonce"}.get(obj.name, "dv")
     k_init, _ = jax.random.split(k)
     zs = (z - shift) / scale
     test, train = zs[perm[:n_eval]], zs[perm[n_eval:]]
-    critic = cr.init_mlp(k_init, z.shape[1], config.hidden, np.dtype(config.dtype))
+    critic = net.init(k_init, zs[:2])
+    scorer = _Scorer(net, d_x)
     opt_state = optimizer.init(critic)
 
     def loss_fn(c, b, state):
         bx, by = b[:, :d_x], b[:, d_x:]
-        if negatives == b.shape[0] - 1:  # the whole score matrix
-            s = pair_scores(c, bx, by, d_x)
+        if negatives == b.shape[0] - 1 and mode != "infonce":  # the whole score matrix
+            s = scorer.matrix(c, bx, by)
             v_p, v_q = jnp.diagonal(s), _off_diagonal(s)
         else:
-            v_p, v_q = c(b), _shifted_scores(c, bx, by, d_x, negatives).reshape(-1)
+            v_p, v_q = scorer.diagonal(c, b), scorer.shifted(c, bx, by, negatives)
+            if mode != "infonce":
+                v_q = v_q.reshape(-1)
         value, state = obj.bound(v_p, v_q, state)
         return -value, (value, state)
 
@@ -377,15 +456,22 @@ def _one(config: MIConfig, k, z, perm, batches, shift, scale):
         return (optax.apply_updates(c, updates), opt_state, state), value
 
     init = (critic, opt_state, obj.init_state(np.dtype(config.dtype)))
-    (critic, _, _), history = jax.lax.scan(step, init, batches)
-    value, se = _held_out(critic, test, d_x, block_size, clip, nwj)
-    train_value, _ = _held_out(critic, train[:_TRAIN_EVAL], d_x, block_size, clip, nwj)
-    return value, se, train_value, history, _standardize_into_first_layer(critic, shift, scale)
+    (critic, _, _), history = pg.chunked_scan(
+        step, init, batches, report=config.report, token=token, chunk=config.chunk
+    )
+    value, se = _held_out(scorer, critic, test, d_x, block_size, clip, mode)
+    train_value, _ = _held_out(scorer, critic, train[:_TRAIN_EVAL], d_x, block_size, clip, mode)
+    if net.kind == "mlp":
+        critic = _standardize_into_first_layer(critic, shift, scale)
+    return value, se, train_value, history, critic
 
 
-def _held_out(critic, zs, d_x, block_size, clip, nwj):
+def _held_out(scorer, critic, zs, d_x, block_size, clip, mode):
     """The bound on all pairs of ``zs`` and its standard error (module docstring),
-    scanning over blocks of rows with running column log-sum-exps."""
+    scanning over blocks of rows with running column log-sum-exps. ``mode``: ``"dv"``
+    (DV, MINE, SMILE with ``clip``), ``"nwj"``, ``"js"`` (NWJ at ``V + 1``) or
+    ``"infonce"`` (every held-out pair a negative of every other: ``K = m``)."""
+    nwj = mode in ("nwj", "js")
     m = zs.shape[0]
     x, y = zs[:, :d_x], zs[:, d_x:]
     n_blocks = -(-m // block_size)
@@ -397,9 +483,14 @@ def _held_out(critic, zs, d_x, block_size, clip, nwj):
     def block(carry, inp):
         col_max, col_sum = carry
         xb, r = inp
-        s = pair_scores(critic, xb, y, d_x)  # (block, m)
+        s = scorer.matrix(critic, xb, y)  # (block, m)
         diag = s[jnp.arange(block_size), jnp.clip(r, 0, m - 1)]
-        w = s - 1.0 if nwj else (s if clip is None else jnp.clip(s, -clip, clip))
+        if mode == "nwj":
+            w = s - 1.0
+        elif mode == "js":
+            w = s
+        else:
+            w = s if clip is None else jnp.clip(s, -clip, clip)
         keep = (r[:, None] < m) & (r[:, None] != jnp.arange(m)[None, :])
         w = jnp.where(keep, w, neg_inf)
         row_lse = jax.nn.logsumexp(w, axis=1)  # -inf on padded rows
@@ -413,13 +504,17 @@ def _held_out(critic, zs, d_x, block_size, clip, nwj):
     (col_max, col_sum), (diag, row_lse) = jax.lax.scan(block, init, (xp, rows))
     diag, row_lse = diag.reshape(-1)[:m], row_lse.reshape(-1)[:m]
     col_lse = col_max + jnp.log(col_sum)
+    if mode == "infonce":  # log(e^S_ii / (1/m) sum_j e^S_ij), the diagonal in the sum
+        terms = diag - jnp.logaddexp(row_lse, diag) + math.log(m)
+        return jnp.mean(terms), jnp.std(terms, ddof=1) / math.sqrt(m)
     log_norm = math.log(m - 1)
     log_u = jax.nn.logsumexp(row_lse) - math.log(m) - log_norm  # log mean over m (m - 1) pairs
     r_i, c_i = jnp.exp(row_lse - log_norm - log_u), jnp.exp(col_lse - log_norm - log_u)  # / U
     if nwj:
         u = jnp.exp(log_u)
-        value = jnp.mean(diag) - u
-        psi = diag - u * (r_i + c_i)
+        shift = 1.0 if mode == "js" else 0.0  # js: NWJ at V + 1, 1 + mean S_ii - mean e^S_ij
+        value = jnp.mean(diag) + shift - u
+        psi = diag + shift - u * (r_i + c_i)
     else:
         value = jnp.mean(diag) - log_u
         psi = diag - (r_i + c_i)

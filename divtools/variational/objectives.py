@@ -20,6 +20,9 @@ objective      bound                                                           b
 ``nwj``        ``E_P V - E_Q e^(V - 1)`` (= ``fgan`` for ``kl``)               unbiased, variance ``~ e^KL``
 ``smile``      critic trained by the JS/GAN bound, estimate DV with ``V``       low variance, biased when ``KL > tau`` (Song & Ermon 2020)
                clipped to ``[-tau, tau]`` in ``E_Q``
+``js``         critic trained by the JS/GAN bound, estimate NWJ at ``V + 1``:   unbiased for the critic, variance ``~ e^KL`` (Poole et al. 2019)
+               ``1 + E_P V - E_Q e^V``
+``infonce``    ``E log(e^S_ii / mean_j e^S_ij)`` over ``K`` pairs (MI only)    low variance, at most ``log K`` (van den Oord et al. 2018)
 ``wasserstein``  ``E_P V - E_Q V`` with ``V`` 1-Lipschitz (clip, gp, lp or sn)   clipping underestimates; gp can overshoot (soft penalty)
 =============  ==============================================================  ==========================
 """
@@ -175,6 +178,49 @@ def smile(tau: float = 5.0) -> Objective:
     )
 
 
+def js_nwj() -> Objective:
+    """The JS-trained estimator of Poole et al. (2019, section 2.3): the critic is trained by
+    the JS/GAN bound ``-E_P softplus(-V) - E_Q softplus(V)`` (optimum ``V = log(p/q)``) and
+    the estimate is NWJ at ``V + 1``, ``1 + E_P V - E_Q e^V`` (unbiased for a fixed critic).
+    NWJ at ``V`` itself, ``E_P V - E_Q e^(V - 1)``, would sit ``1/e`` low at the optimum."""
+
+    def terms(v_p, v_q):
+        return v_p + 1.0, jnp.exp(v_q)
+
+    def bound(v_p, v_q, state):
+        js = -jnp.mean(jax.nn.softplus(-v_p)) - jnp.mean(jax.nn.softplus(v_q))
+        a, b = terms(v_p, v_q)
+        value = jnp.mean(a) - jnp.mean(b)
+        return js - jax.lax.stop_gradient(js) + jax.lax.stop_gradient(value), state
+
+    return Objective("js", bound, lambda v_p, v_q: _mean_se(*terms(v_p, v_q)), critic_output=lambda v: v)
+
+
+def infonce() -> Objective:
+    """InfoNCE (van den Oord, Li & Vinyals 2018; Poole et al. 2019, eq. 12) for mutual
+    information: with ``K - 1`` negatives ``S_ij`` for each positive pair ``S_ii``,
+    ``E log(e^S_ii / ((1/K) sum_j e^S_ij))``, summed over the positive and its negatives.
+    Low variance; it can never exceed ``log K`` (the ceiling): with
+    :func:`divtools.variational.mutual_information` the held-out estimate uses all ``m``
+    held-out pairs (``K = m``), the training bound ``K = negatives + 1``. ``v_q`` holds the
+    negatives as a ``(K - 1, n)`` matrix, column ``i`` those of row ``i``."""
+
+    def row_terms(v_p, v_q):
+        both = jnp.concatenate([v_p[None, :], v_q], axis=0)
+        return v_p - jax.nn.logsumexp(both, axis=0) + jnp.log(both.shape[0])
+
+    def evaluate(v_p, v_q):
+        t = row_terms(v_p, v_q)
+        return jnp.mean(t), jnp.std(t, ddof=1) / jnp.sqrt(t.shape[0])
+
+    return Objective(
+        "infonce",
+        _stateless(lambda v_p, v_q: jnp.mean(row_terms(v_p, v_q))),
+        evaluate,
+        critic_output=lambda v: v,
+    )
+
+
 def wasserstein(lipschitz: str = "gp") -> Objective:
     """Kantorovich-Rubinstein: ``W_1 = sup_{Lip(V) <= 1} E_P V - E_Q V``; ``lipschitz``:
     ``"clip"`` (WGAN), ``"gp"`` (WGAN-GP), ``"lp"`` (WGAN-LP's one-sided penalty) or
@@ -195,10 +241,22 @@ _DEFAULTS = {"kl": "smile", "js": "classifier", "tv": "bounded", "wasserstein": 
 LIPSCHITZ = ("clip", "gp", "lp", "sn")
 
 #: The objectives that estimate only one divergence.
-_ONLY = {"dv": "kl", "mine": "kl", "nwj": "kl", "smile": "kl", "classifier": "js", "bounded": "tv"}
+_ONLY = {
+    "dv": "kl",
+    "mine": "kl",
+    "nwj": "kl",
+    "smile": "kl",
+    "js": "kl",
+    "classifier": "js",
+    "bounded": "tv",
+}
+
+#: Mutual-information bounds that need the pairs' structure (only in
+#: :func:`divtools.variational.mutual_information`).
+MI_ONLY = ("infonce",)
 
 #: Every objective name (``fgan`` for any table generator; the Lipschitz constraints for W_1).
-NAMES = ("fgan", "classifier", "bounded", "dv", "mine", "nwj", "smile", *LIPSCHITZ)
+NAMES = ("fgan", "classifier", "bounded", "dv", "mine", "nwj", "smile", "js", *MI_ONLY, *LIPSCHITZ)
 
 #: The options each objective takes, with their checks.
 OPTIONS = {
@@ -248,14 +306,30 @@ def objective(divergence: str, name: str | None = None, **options: Any) -> Objec
     return build(divergence, name, options, label="name")
 
 
-def build(divergence: str, name: str | None, options: dict, *, label: str = "objective") -> Objective:
+def build(
+    divergence: str,
+    name: str | None,
+    options: dict,
+    *,
+    label: str = "objective",
+    mutual_information: bool = False,
+) -> Objective:
     """:func:`objective`, its ``name`` called ``label`` in errors (``objective`` for the
-    training functions, whose argument it is)."""
+    training functions, whose argument it is); ``mutual_information`` admits the bounds
+    of :data:`MI_ONLY`."""
     divergence = checks.choice("divergence", divergence, divergences())
     valid = objectives_of(divergence)
     if name is not None and not isinstance(name, str):
         raise TypeError(f"{label}: expected one of {', '.join(valid)} or None; got {checks.describe(name)}")
     name = _DEFAULTS.get(divergence, "fgan") if name is None else name
+    if name in MI_ONLY and mutual_information:
+        check_options(name, options)
+        return infonce()
+    if name in MI_ONLY:
+        raise ValueError(
+            f"{label}: {name} is a mutual-information bound (it needs paired samples): use "
+            f"divtools.variational.mutual_information; the objectives of {divergence} are {', '.join(valid)}"
+        )
     if name not in valid:
         if divergence == "wasserstein":
             raise ValueError(
@@ -272,6 +346,12 @@ def build(divergence: str, name: str | None, options: dict, *, label: str = "obj
         return wasserstein(name)
     if name == "fgan":
         return fgan(divergence)
-    return {"dv": dv, "mine": mine, "nwj": nwj, "smile": smile, "classifier": classifier, "bounded": bounded}[
-        name
-    ](**options)
+    return {
+        "dv": dv,
+        "mine": mine,
+        "nwj": nwj,
+        "smile": smile,
+        "js": js_nwj,
+        "classifier": classifier,
+        "bounded": bounded,
+    }[name](**options)
