@@ -21,7 +21,7 @@ a. JS(N(0, I) || N((1, 0), I)) in 2-D from 20,000 float32 samples each: 2x128
 b. vmap over seeds: one call with ``key = split(key(0), k)``, k = 1, 8, 64.
 c. The MI staircase of Poole et al. (2019): d = 20 correlated Gaussians, batch
    64, 256x256 critic, lr 5e-4, 4000 steps, 20,000 fresh evaluation samples;
-   objectives smile, nwj, dv, mine at MI = 2, 4, 6, 8, 10 nats.
+   objectives smile, nwj, dv, mine, js (JS-trained, NWJ at V + 1) at MI = 2, 4, 6, 8, 10 nats.
 d. benchmark-mi 0.1.3 (if importable): its bivariate normal task (1 x 1,
    correlation 0.75), 5,000 samples, on ``--bmi-datasets`` data sets from its own
    sampler: its neural estimators with their defaults against
@@ -667,7 +667,7 @@ def main() -> None:
     )
     ap.add_argument("--stair-steps", type=int, default=4000)
     ap.add_argument("--stair-mis", type=float, nargs="*", default=[2, 4, 6, 8, 10])
-    ap.add_argument("--stair-objectives", nargs="*", default=["smile", "nwj", "dv", "mine"])
+    ap.add_argument("--stair-objectives", nargs="*", default=["smile", "nwj", "dv", "mine", "js"])
     ap.add_argument("--bmi-steps", type=int, default=0, help="d: max_n_steps for bmi (0: its default)")
     ap.add_argument("--bmi-datasets", type=int, default=6, help="d: datasets (bmi's sampler, rng 0..)")
     ap.add_argument("--bmi-estimators", nargs="*", default=None, help="d: subset of MINE NWJ InfoNCE DV")

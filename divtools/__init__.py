@@ -81,6 +81,7 @@ _LAZY = {
     "examples": "divtools.lectures.examples",
     "games": "divtools.lectures.games",
     "gan": "divtools.gan",
+    "knn": "divtools.knn",
     "testing": "divtools.testing",
     "variational": "divtools.variational",
 }

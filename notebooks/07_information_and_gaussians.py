@@ -202,7 +202,9 @@ plt.show()
 # FID is the Frechet distance between Gaussians fitted to features of real and
 # generated samples. In the plane the samples are their own features: the target
 # is a correlated Gaussian away from the origin, the generator a small network
-# that starts near the origin, trained with the non-saturating loss. The distance
+# that starts near the origin (in the data's own coordinates, `standardize=False`;
+# by default it would start at the data's mean and scale), trained with the
+# non-saturating loss. The distance
 # between the data and each checkpoint falls as the generator's moments approach
 # the data's. `frechet_distance` takes the samples directly (no matrix square
 # root: it is real and non-negative even with fewer samples than dimensions).
@@ -211,7 +213,7 @@ plt.show()
 target_mean, target_cov = np.array([3.0, -2.0]), np.array([[2.0, 0.8], [0.8, 1.0]])
 data = rng.multivariate_normal(target_mean, target_cov, size=4000)
 steps = 600 if FAST else 2000
-r = gan.train(data, loss="nonsaturating", key=0, steps=steps, eval_every=steps // 10)
+r = gan.train(data, loss="nonsaturating", key=0, steps=steps, eval_every=steps // 10, standardize=False)
 fid = []
 for i in range(len(r.history.steps)):
     generator = jax.tree_util.tree_map(lambda a, i=i: a[i], r.checkpoints)

@@ -224,6 +224,7 @@ PUBLIC_MODULES = [
     "divtools.gan",
     "divtools.gan.datasets",
     "divtools.gan.scores",
+    "divtools.knn",
     "divtools.gan.gda",
     "divtools.gan.recipes",
 ]

@@ -6,7 +6,7 @@ the critic maximises the objective's bound and the generator minimises its
 loss:
 
 ===================  ===================================================  ==========================================  ==============================
-loss                 critic maximises                                     generator minimises                         defaults (optimiser, batch, n_critic)
+loss                 critic maximises                                     generator minimises                         paper (optimiser, batch, n_critic)
 ===================  ===================================================  ==========================================  ==============================
 ``minimax``          ``E log D(x) + E log(1 - D(G z))``, ``D = sigmoid V``   ``E log(1 - D(G z))`` (seed 000's ``V``)     Adam 2e-4, b1 0.5; 64; 1
 ``nonsaturating``    the same                                             ``-E log D(G z)`` (Goodfellow et al. 2014)  Adam 2e-4, b1 0.5; 64; 1
@@ -15,6 +15,10 @@ a table generator    ``E g_f(V(x)) - E f*(g_f(V(G z)))`` (f-GAN)           the s
 ``wgan-gp``          ``E V(x) - E V(G z) - lambda E(|grad V| - 1)^2``        ``-E V(G z)``                               Adam 1e-4, b1 0, b2 0.9; 64; 5 (WGAN-GP's algorithm 1)
 ``wgan-lp``          the same with ``max(0, |grad V| - 1)^2`` (one-sided)   ``-E V(G z)``                               as ``wgan-gp``
 ===================  ===================================================  ==========================================  ==============================
+
+The paper's settings are :func:`divtools.gan.recipes.paper`; :func:`divtools.gan.train`'s
+defaults differ (standardised coordinates, batches of 256, a cosine-decayed rate
+from ``Loss.rate``, ``lambda = 0.1`` for ``wgan-gp``).
 
 For ``minimax`` and ``nonsaturating`` the critic's bound is the classifier
 objective ``log 2 + V(D)/2`` (``V`` the GAN value), so its value on a batch is an
@@ -57,8 +61,16 @@ class Loss(NamedTuple):
       objective: the critic's variational objective (maximised).
       generator_loss: ``v_fake -> scalar``, minimised by the generator.
       optimizer: ``learning_rate | None -> optax optimiser`` (the default for both players).
-      batch_size: the default minibatch size.
+      batch_size: the paper's minibatch size.
       n_critic: the default number of critic steps per generator step.
+      rate: the peak of :func:`divtools.gan.train`'s default learning-rate schedule
+        (a cosine decay to 1% over the run); the paper's constant rate is the
+        optimiser's own default (``optimizer(None)``).
+      penalty: the default ``lambda`` of a gradient penalty, on slopes in the
+        standardised coordinates of :func:`divtools.gan.train` (WGAN-GP's toy
+        value 0.1 for the two-sided penalty, whose trap is ``2 lambda`` wide; 10,
+        the paper's, for the one-sided one, which has no trap).
+      paper_rate: the paper's constant learning rate (:func:`divtools.gan.recipes.paper`).
     """
 
     name: str
@@ -67,6 +79,9 @@ class Loss(NamedTuple):
     optimizer: Callable
     batch_size: int = 64
     n_critic: int = 1
+    rate: float = 1e-3
+    penalty: float = 10.0
+    paper_rate: float = 2e-4
 
 
 def _adam_dcgan(lr):
@@ -115,6 +130,8 @@ def loss(name: str) -> Loss:
             lambda lr: optax.rmsprop(5e-5 if lr is None else lr),
             64,
             5,
+            rate=1e-3,
+            paper_rate=5e-5,
         )
     if name in ("wgan-gp", "wgan-lp"):
         return Loss(
@@ -124,6 +141,8 @@ def loss(name: str) -> Loss:
             lambda lr: optax.adam(1e-4 if lr is None else lr, b1=0.0, b2=0.9),
             64,
             5,
+            penalty=0.1 if name == "wgan-gp" else 10.0,
+            paper_rate=1e-4,
         )
     if name in generators.GENERATORS:
         g = generators.get(name)

@@ -18,6 +18,9 @@ train, as starting points for users.
 
 Losses that do not reach the 1-D target with these settings are listed in
 :data:`ONE_D_FAILS` with the reason measured.
+
+:func:`paper` gives each loss's published settings (constant rate, batch 64,
+``lambda = 10``, no standardised coordinates); the recipes above start from them.
 """
 
 from __future__ import annotations
@@ -28,15 +31,32 @@ import optax
 
 from divtools._core.keys import KeyLike
 from divtools.gan import datasets
+from divtools.gan import losses as _losses
 from divtools.gan.losses import LOSSES
 from divtools.gan.train import Generator, train
 from divtools.variational import checks
 
-__all__ = ["ONE_D", "ONE_D_FAILS", "ONE_D_TARGET", "RING", "RING_OVERRIDES", "train_one_d", "train_ring"]
+__all__ = [
+    "ONE_D",
+    "ONE_D_FAILS",
+    "ONE_D_TARGET",
+    "RING",
+    "RING_OVERRIDES",
+    "paper",
+    "train_one_d",
+    "train_ring",
+]
 
 ONE_D_TARGET = datasets.gaussian(1.5, 0.75)
 
-_ONE_D_BASE = dict(critic_hidden=(64, 64), batch_size=256, steps=1000, peak_learning_rate=1e-2)
+_ONE_D_BASE = dict(
+    critic_hidden=(64, 64),
+    batch_size=256,
+    steps=1000,
+    peak_learning_rate=1e-2,
+    standardize=False,
+    penalty=10.0,
+)
 
 ONE_D = {
     "wgan": dict(_ONE_D_BASE, steps=4000, peak_learning_rate=3e-3),
@@ -61,6 +81,29 @@ ONE_D = {
 
 ONE_D_FAILS: dict = {}
 """Losses measured not to reach ``W_1 < 0.05`` in 1-D with their settings, and why (none now)."""
+
+
+def paper(loss: str) -> dict:
+    """The published settings of ``loss`` as arguments of :func:`divtools.gan.train`: the
+    paper's optimiser at its constant rate (DCGAN's Adam 2e-4 with ``b1 = 0.5`` for the
+    classifier and f-GAN losses; WGAN's RMSProp 5e-5 with ``c = 0.01``; WGAN-GP's Adam
+    1e-4, betas ``(0, 0.9)``, ``lambda = 10``), batches of 64, the paper's ``n_critic``,
+    and the data's own coordinates (``standardize=False``).
+
+    Example:
+      >>> from divtools.gan import recipes
+      >>> recipes.paper("wgan-gp")["penalty"], recipes.paper("wgan-gp")["learning_rate"]
+      (10.0, 0.0001)
+    """
+    spec = _losses.loss(loss)
+    return dict(
+        learning_rate=spec.paper_rate,
+        batch_size=spec.batch_size,
+        n_critic=spec.n_critic,
+        penalty=10.0,
+        clip=0.01,
+        standardize=False,
+    )
 
 
 def _decay(peak: float, steps: int):
@@ -89,7 +132,7 @@ def train_one_d(loss: str, *, key: KeyLike, **overrides: Any) -> Any:
 
 
 RING = dict(generator_hidden=(128, 128), critic_hidden=(128, 128), latent_dim=2, batch_size=64, steps=4000)
-"""Settings for the ring of 8 (each loss's default optimiser; see :data:`RING_OVERRIDES`)."""
+"""Settings for the ring of 8 (each loss's :func:`paper` settings otherwise; see :data:`RING_OVERRIDES`)."""
 
 RING_OVERRIDES = {"wgan-gp": dict(penalty=0.1, peak_learning_rate=1e-3)}
 """WGAN-GP on the toy sets with ``lambda = 0.1``, the value of WGAN-GP's own toy script
@@ -107,7 +150,8 @@ def train_ring(loss: str, *, key: KeyLike, updates: str = "alternating", **overr
     a ``peak_learning_rate`` becomes a cosine decay to 1% over the run's ``steps``).
     ``key``: a JAX PRNG key or an int seed (``jax.random.key(seed)``), or a batch of them."""
     loss = checks.choice("loss", loss, LOSSES)
-    s = dict(RING)
+    s = paper(loss)
+    s.update(RING)
     s.update(RING_OVERRIDES.get(loss, {}))
     s.update(overrides)
     if "peak_learning_rate" in s:

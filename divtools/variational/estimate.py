@@ -19,6 +19,7 @@ from divtools.variational import critics as cr
 from divtools.variational import networks as nw
 from divtools.variational import objectives as ob
 from divtools.variational import progress as pg
+from divtools.variational import sharding as sh
 
 __all__ = ["Critic", "Estimate", "estimate"]
 
@@ -33,6 +34,7 @@ class Critic(NamedTuple):
     network: Any
     output: Callable
     apply: Callable | None = None
+    frame: nw.Frame | None = None
 
     def __call__(self, x):
         return self.output(self.raw(x))
@@ -41,9 +43,14 @@ class Critic(NamedTuple):
         dtype = jax.tree_util.tree_leaves(self.network)[0].dtype
         with loop.precision(dtype):  # a float64 critic outside JAX's x64 mode
             x = jnp.asarray(x, dtype=dtype)
+            x = x[:, None] if x.ndim == 1 else x
+            frame = self.frame
+            u = x if frame is None else frame.inputs(x)
             if self.apply is None:
-                return self.network(x)
-            return nw.critic_values(self.apply(self.network, x))
+                v = self.network(u)
+            else:
+                v = nw.critic_values(self.apply(self.network, u))
+            return v if frame is None else frame.out * v
 
     def density_ratio(self, x):
         """``p(x)/q(x) = e^V(x)`` for the classifier objective (``D/(1 - D)``)."""
@@ -62,6 +69,9 @@ class Estimate(NamedTuple):
       history: the bound on each step's training batch, shape ``(steps,)``.
       critic: the trained :class:`Critic`.
       objective: the objective's name.
+      lipschitz: for ``W_1`` with a gradient penalty, the critic's largest gradient
+        norm on the held-out samples and their interpolates, ``L``; the value, the
+        train value and ``critic`` are divided by ``max(1, L)`` (``None`` otherwise).
     """
 
     value: object
@@ -70,12 +80,13 @@ class Estimate(NamedTuple):
     history: object
     critic: Critic
     objective: str
+    lipschitz: object = None
 
 
 _OPTIMIZERS = {
     "clip": lambda lr: optax.rmsprop(lr if lr is not None else 5e-5),
     "gp": lambda lr: optax.adam(lr if lr is not None else 1e-4, b1=0.0, b2=0.9),
-    "lp": lambda lr: optax.adam(lr if lr is not None else 1e-4, b1=0.0, b2=0.9),
+    "lp": lambda lr: optax.adam(lr if lr is not None else 1e-3, b1=0.0, b2=0.9),
 }
 
 
@@ -163,6 +174,8 @@ def estimate(
     penalty: float = 10.0,
     dtype: DTypeLike | None = None,
     critic: Any = None,
+    standardize: bool = True,
+    devices: Any = None,
     progress: Any = None,
     callback: Callable | None = None,
     **objective_options: Any,
@@ -197,6 +210,15 @@ def estimate(
         a flax (linen or nnx) module, an equinox module, or a pair
         ``(init, apply)`` of pure functions (:mod:`divtools.variational.networks`);
         its output is ``V(x)``, shape ``(n,)`` or ``(n, 1)``.
+      standardize: train the critic in standardised coordinates
+        (:class:`~divtools.variational.networks.Frame`: the pooled samples' mean and
+        one isotropic scale, a ``W_1`` critic's outputs times that scale), so that
+        the defaults work at any location and scale; the returned critic takes the
+        original ``x``.
+      devices: data parallelism (:mod:`divtools.variational.sharding`): ``None`` (one
+        device), ``"all"``, a count, devices or a ``jax.sharding.Mesh``; each
+        minibatch is split across them (``batch_size`` a multiple of their number),
+        or with a batch of keys, the runs are (their number a multiple of it).
       progress: a progress bar (``tqdm``: terminal or notebook) showing the steps
         per second and the current bound: ``True``, ``False``, ``None`` (default:
         on in a terminal or a notebook, off in tests and CI), or a callable that
@@ -259,6 +281,8 @@ def estimate(
         dtype,
         objective_options,
         critic=critic,
+        standardize=standardize,
+        devices=devices,
         progress=progress,
         callback=callback,
     )
@@ -284,6 +308,8 @@ def run_estimate(
     objective_options,
     *,
     critic=None,
+    standardize=True,
+    devices=None,
     progress=False,
     callback=None,
 ):
@@ -303,11 +329,19 @@ def run_estimate(
     clip = checks.positive("clip", clip)
     penalty = checks.positive("penalty", penalty)
     dtype = checks.float_dtype("dtype", dtype)
+    standardize = checks.boolean("standardize", standardize)
+    mesh = sh.mesh_of(devices)
     progress, callback = pg.resolve(progress, callback)
     network = nw.as_network("critic", critic, hidden=tuple(hidden), dtype=None)
     if obj.lipschitz == "sn" and network.kind != "mlp":
         raise ValueError("critic: spectral normalisation (objective 'sn') needs the built-in MLP critic")
     x_p, x_q, n_eval_p, n_eval_q = prepare_pair(names, x_p, x_q, eval_fraction)
+    if np.ndim(key) >= 1 and np.shape(key)[0] and mesh is not None:  # a batch of keys: the runs are split
+        sh.check_divides("key", int(np.shape(key)[0]), mesh, "runs (keys)")
+    else:
+        for name, x in zip(names, (x_p, x_q)):
+            rows = checks.sampler_shape(name, x)[0] if callable(x) else batch_size
+            sh.check_divides("batch_size" if not callable(x) else name, rows, mesh, "rows of a minibatch")
     if dtype is None:
         kinds = [np.dtype(a.dtype) for a in (x_p, x_q) if not callable(a)]
         dtype = np.result_type(*kinds) if kinds else np.dtype(np.float32)
@@ -332,6 +366,8 @@ def run_estimate(
             penalty,
             dtype,
             loop.static(critic) if network.kind != "mlp" else None,
+            standardize,
+            mesh,
             progress,
             callback,
         )
@@ -364,6 +400,7 @@ class EstimateConfig:
       critic: the user's critic network (through :func:`divtools.variational.loop.static`), or
         ``None`` for the built-in MLP of ``hidden`` widths.
       report: whether the loop hands its progress to the host (chunks of ``chunk`` steps).
+      mesh: the devices' ``jax.sharding.Mesh`` (:mod:`.sharding`), or ``None``.
     """
 
     divergence: str
@@ -386,6 +423,7 @@ class EstimateConfig:
     critic: object = None
     report: bool = False
     chunk: int = 1
+    mesh: object = None
 
     def make_network(self) -> nw.Network:
         """The critic's :class:`~divtools.variational.networks.Network`."""
@@ -425,6 +463,8 @@ def _run(
     penalty,
     dtype,
     critic_spec,
+    standardize,
+    mesh,
     progress,
     callback,
 ):
@@ -462,24 +502,46 @@ def _run(
         bool(batched),
         critic_spec,
     )
+    frame = _frame(obj, x_p, x_q, data, standardize, dtype)
     runs = int(key.shape[0]) if batched else 1
     with pg.reporting(steps, runs, ("bound",), f"estimate {obj.name}", progress, callback) as rep:
-        config = dataclasses.replace(config, report=rep.on, chunk=pg.chunk_length(steps) if rep.on else 1)
-        value, se, train_value, history, network = _loop(config, key, *data, *perms, rep.token())
+        config = dataclasses.replace(
+            config, report=rep.on, chunk=pg.chunk_length(steps) if rep.on else 1, mesh=mesh
+        )
+        value, se, train_value, history, network, lip = _loop(config, key, *data, *perms, frame, rep.token())
     apply = None if critic_spec is None else config.make_network().apply
-    return Estimate(value, se, train_value, history, Critic(network, obj.critic_output, apply), obj.name)
+    if obj.lipschitz in ("gp", "lp"):  # the critic divided by max(1, L), as its value
+        frame = frame._replace(out=frame.out / jnp.maximum(lip, 1.0))
+    else:
+        lip = None
+    critic = Critic(network, obj.critic_output, apply, frame)
+    return Estimate(value, se, train_value, history, critic, obj.name, lip)
+
+
+def _frame(obj, x_p, x_q, data, standardize, dtype) -> nw.Frame:
+    """The critic's standardised coordinates (:class:`~divtools.variational.networks.Frame`)
+    from the training data (a sampler's: 4,096 draws with a fixed key); the identity
+    frame when ``standardize`` is false."""
+    pooled = [
+        np.asarray(_many(x, jax.random.key(0), 4096, dtype)) if d is None else np.asarray(d)
+        for x, d in zip((x_p, x_q), data)
+    ]
+    if not standardize:
+        return nw.Frame.identity(pooled[0].shape[1], dtype)
+    return nw.frame_of(pooled, lipschitz=obj.lipschitz is not None, dtype=dtype)
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _loop(config: EstimateConfig, key, data_p, data_q, perm_p, perm_q, token):
+def _loop(config: EstimateConfig, key, data_p, data_q, perm_p, perm_q, frame, token):
     """The training loop of ``config``: one critic, or one per key of a batch (``vmap``)."""
     one = functools.partial(_one, config)
     if config.batched:
-        one = jax.vmap(one, in_axes=(0, None, None, 0, 0, None))
-    return one(key, data_p, data_q, perm_p, perm_q, token)
+        one = jax.vmap(one, in_axes=(0, None, None, 0, 0, None, None))
+        key, perm_p, perm_q = sh.shard_rows((key, perm_p, perm_q), config.mesh)  # the runs across devices
+    return one(key, data_p, data_q, perm_p, perm_q, frame, token)
 
 
-def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q, token):
+def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q, frame, token):
     obj = config.make_objective()
     net = config.make_network()
     optimizer = config.make_optimizer(obj.lipschitz)
@@ -491,18 +553,21 @@ def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q, token):
     if sampler_p:
         train_p = eval_p = None
     else:
-        train_p, eval_p = _split(data_p, perm_p, config.n_eval_p)
+        train_p, eval_p = _split(frame.inputs(data_p), perm_p, config.n_eval_p)
     if sampler_q:
         train_q = eval_q = None
     else:
-        train_q, eval_q = _split(data_q, perm_q, config.n_eval_q)
+        train_q, eval_q = _split(frame.inputs(data_q), perm_q, config.n_eval_q)
 
     def draw(kk, sampler, train, x_src):
         if sampler:
             x = jnp.asarray(x_src(kk), dtype=dtype)
-            return x[:, None] if x.ndim == 1 else x
+            return rows(frame.inputs(x[:, None] if x.ndim == 1 else x))
         idx = jax.random.randint(kk, (batch_size,), 0, train.shape[0])
-        return train[idx]
+        return rows(train[idx])
+
+    def rows(x):  # one run: its minibatch's rows across the devices
+        return x if config.batched else sh.shard_rows(x, config.mesh)
 
     probe = draw(jax.random.key(0), sampler_p, train_p, x_p)
     critic = net.init(k_init, probe)
@@ -510,8 +575,8 @@ def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q, token):
         critic = cr.spectral_normalize(critic)
     opt_state = optimizer.init(critic)
 
-    def values(c, x):
-        return nw.critic_values(net.apply(c, x))
+    def values(c, u):  # the network in standardised coordinates (W_1 in units of frame.scale)
+        return nw.critic_values(net.apply(c, u))
 
     def loss_fn(c, bp, bq, state, kgp):
         value, new_state = obj.bound(values(c, bp), values(c, bq), state)
@@ -533,22 +598,39 @@ def _one(config: EstimateConfig, k, data_p, data_q, perm_p, perm_q, token):
             c = cr.clip_weights(c, config.clip)
         elif obj.lipschitz == "sn":
             c = cr.spectral_normalize(c)
-        return (c, opt_state, state), value
+        return (c, opt_state, state), value * frame.out  # the history in the data's units
 
     init = (critic, opt_state, obj.init_state(dtype))
     (critic, _, _), history = pg.chunked_scan(
         step, init, jax.random.split(k_train, steps), report=config.report, token=token, chunk=config.chunk
     )
     kp, kq = jax.random.split(k_eval)
-    ep = _many(x_p, kp, eval_size, dtype) if sampler_p else eval_p  # samplers: fresh samples
-    eq = _many(x_q, kq, eval_size, dtype) if sampler_q else eval_q
-    value, se = obj.evaluate(values(critic, ep), values(critic, eq))
+    ep = frame.inputs(_many(x_p, kp, eval_size, dtype)) if sampler_p else eval_p  # samplers: fresh samples
+    eq = frame.inputs(_many(x_q, kq, eval_size, dtype)) if sampler_q else eval_q
+    lip = jnp.ones((), dtype)
+    if obj.lipschitz in ("gp", "lp"):  # the penalty only pulls the slope towards 1: measure it
+        lip = _lipschitz(lambda x: values(critic, x), ep, eq, jax.random.fold_in(k_eval, 1))
+    scale = 1.0 / jnp.maximum(lip, 1.0)
+    value, se = obj.evaluate(scale * values(critic, ep), scale * values(critic, eq))
     if sampler_p or sampler_q:  # no fixed training set: the last tenth of the batches' bounds
-        tail = history[-max(1, steps // 10) :]
-        train_value = jnp.mean(tail)
+        tail = history[-max(1, steps // 10) :] / frame.out
+        train_value = jnp.mean(tail) * scale
     else:
-        train_value, _ = obj.evaluate(values(critic, train_p), values(critic, train_q))
-    return value, se, train_value, history, critic
+        train_value, _ = obj.evaluate(scale * values(critic, train_p), scale * values(critic, train_q))
+    out = frame.out  # back to the data's units (W_1: times the frame's scale)
+    return value * out, se * out, train_value * out, history, critic, lip
+
+
+def _lipschitz(v, e_p, e_q, key):
+    """The largest gradient norm of ``v`` on the held-out samples and on as many random
+    interpolates between them: the critic's Lipschitz constant on the data, as the
+    penalty saw it (Kantorovich-Rubinstein needs ``|v(x) - v(y)| <= |x - y|`` only
+    between points of the supports)."""
+    n = min(e_p.shape[0], e_q.shape[0])
+    u = jax.random.uniform(key, (n, 1), e_p.dtype)
+    points = jnp.concatenate([e_p, e_q, u * e_p[:n] + (1 - u) * e_q[:n]])
+    grads = jax.vmap(jax.grad(lambda z: v(z[None])[0]))(points)
+    return jnp.sqrt(jnp.max(jnp.sum(grads * grads, axis=-1)))
 
 
 def _many(sampler, key, n, dtype):

@@ -47,6 +47,7 @@ from divtools.variational import critics as cr
 from divtools.variational import networks as nw
 from divtools.variational import objectives as ob
 from divtools.variational import progress as pg
+from divtools.variational import sharding as sh
 from divtools.variational.estimate import Critic, Estimate
 
 __all__ = ["mutual_information", "pair_scores"]
@@ -116,6 +117,7 @@ def mutual_information(
     standardize: bool = True,
     dtype: DTypeLike | None = None,
     critic: Any = None,
+    devices: Any = None,
     progress: Any = None,
     callback: Any = None,
     **objective_options: Any,
@@ -159,6 +161,8 @@ def mutual_information(
       critic: ``None`` for a ReLU MLP of ``hidden`` widths on ``[x, y]``, or a flax
         (linen or nnx) or equinox module, or ``(init, apply)`` functions, taking the
         concatenated pairs ``(n, d_x + d_y)`` (:mod:`divtools.variational.networks`).
+      devices: as for :func:`divtools.variational.estimate` (each minibatch's pairs
+        split across the devices; the shifted negatives cross them).
       progress, callback: as for :func:`divtools.variational.estimate`.
 
     Returns:
@@ -196,6 +200,11 @@ def mutual_information(
     block_size = checks.count("block_size", block_size)
     standardize = checks.boolean("standardize", standardize)
     dtype = checks.float_dtype("dtype", dtype)
+    mesh = sh.mesh_of(devices)
+    if mesh is not None and np.ndim(key) >= 1:
+        sh.check_divides("key", int(np.shape(key)[0]), mesh, "runs (keys)")
+    else:
+        sh.check_divides("batch_size", batch_size, mesh, "rows of a minibatch")
     progress, callback = pg.resolve(progress, callback)
     network = nw.as_network("critic", critic, hidden=tuple(hidden), dtype=None)
     if negatives is None:
@@ -231,6 +240,7 @@ def mutual_information(
         standardize,
         dtype,
         loop.static(critic) if network.kind != "mlp" else None,
+        mesh,
         progress,
         callback,
     )
@@ -266,6 +276,7 @@ class MIConfig:
       batched: whether the key is a batch of keys (critics trained under ``vmap``).
       critic: the user's network (through :func:`divtools.variational.loop.static`), or ``None``.
       report, chunk: whether the loop reports its progress, every ``chunk`` steps.
+      mesh: the devices' ``jax.sharding.Mesh`` (:mod:`.sharding`), or ``None``.
     """
 
     objective: str
@@ -284,6 +295,7 @@ class MIConfig:
     critic: object = None
     report: bool = False
     chunk: int = 1
+    mesh: object = None
 
     def make_network(self) -> nw.Network:
         """The critic's :class:`~divtools.variational.networks.Network`."""
@@ -328,6 +340,7 @@ def _run(
     standardize,
     dtype,
     critic_spec,
+    mesh,
     progress,
     callback,
 ):
@@ -363,7 +376,9 @@ def _run(
     )
     runs = int(key.shape[0]) if batched else 1
     with pg.reporting(steps, runs, ("bound",), f"mutual_information {obj.name}", progress, callback) as rep:
-        config = dataclasses.replace(config, report=rep.on, chunk=pg.chunk_length(steps) if rep.on else 1)
+        config = dataclasses.replace(
+            config, report=rep.on, chunk=pg.chunk_length(steps) if rep.on else 1, mesh=mesh
+        )
         value, se, train_value, history, network = _loop(
             config,
             key,
@@ -388,6 +403,7 @@ def _loop(config: MIConfig, key, z, perm, batches, shift, scale, token):
     one = functools.partial(_one, config)
     if config.batched:
         one = jax.vmap(one, in_axes=(0, None, 0, 0, None, None, None))
+        key, perm, batches = sh.shard_rows((key, perm, batches), config.mesh)  # the runs across devices
     return one(key, z, perm, batches, shift, scale, token)
 
 
@@ -451,7 +467,8 @@ def _one(config: MIConfig, k, z, perm, batches, shift, scale, token):
 
     def step(carry, idx):
         c, opt_state, state = carry
-        grads, (value, state) = jax.grad(loss_fn, has_aux=True)(c, train[idx], state)
+        b = train[idx] if config.batched else sh.shard_rows(train[idx], config.mesh)
+        grads, (value, state) = jax.grad(loss_fn, has_aux=True)(c, b, state)
         updates, opt_state = optimizer.update(grads, opt_state, c)
         return (optax.apply_updates(c, updates), opt_state, state), value
 

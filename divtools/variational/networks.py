@@ -15,6 +15,12 @@ optax updates. :func:`as_network` accepts
 Outputs of shape ``(n, 1)`` are read as ``(n,)`` for a critic; a generator's
 ``(n,)`` as ``(n, 1)``. flax and equinox are imported only when one of their
 modules is given.
+
+A :class:`Frame` puts a network in standardised coordinates: it sees
+``u = (x - loc) / scale`` (the pooled mean and one isotropic scale of the data),
+so the same widths, initialisation and learning rates serve data at any location
+and scale; a critic of ``W_1`` has its outputs multiplied by ``scale`` so that
+its Lipschitz constant in ``x`` equals the network's in ``u``.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from divtools.variational import checks
 from divtools.variational import critics as cr
 
-__all__ = ["Network", "as_network"]
+__all__ = ["Frame", "Network", "as_network", "frame_of"]
 
 
 class Network(NamedTuple):
@@ -113,3 +120,37 @@ def generator_values(out: Any) -> Any:
     """A generator's output as ``(n, d)``."""
     out = jnp.asarray(out)
     return out[:, None] if out.ndim == 1 else out
+
+
+class Frame(NamedTuple):
+    """Standardised coordinates: a network applied to ``x`` sees ``(x - loc) / scale``
+    and its outputs are multiplied by ``out`` (``scale`` for a ``W_1`` critic, else 1).
+    ``loc``: ``(d,)``; ``scale``, ``out``: scalars. A pytree (passes through ``jit``)."""
+
+    loc: Any
+    scale: Any
+    out: Any
+
+    def inputs(self, x: Any) -> Any:
+        """``(x - loc) / scale``."""
+        return (x - self.loc) / self.scale
+
+    @staticmethod
+    def identity(d: int, dtype: Any) -> Frame:
+        """The frame that changes nothing."""
+        one = jnp.ones((), dtype)
+        return Frame(jnp.zeros((d,), dtype), one, one)
+
+
+def frame_of(samples: Any, *, lipschitz: bool, dtype: Any) -> Frame:
+    """The :class:`Frame` of the pooled ``samples`` (a sequence of ``(n, d)`` arrays):
+    their mean, and the root mean (over dimensions) of their variance as the scale, so
+    that distances keep their shape; a scale of 0 (constant data) or one that is not
+    finite is taken as 1. ``lipschitz``: a ``W_1`` critic (outputs times ``scale``)."""
+    pooled = np.concatenate([np.asarray(s, np.float64) for s in samples])
+    loc = pooled.mean(axis=0)
+    scale = float(np.sqrt(np.mean(pooled.var(axis=0))))
+    if not (np.isfinite(scale) and scale > 0 and np.isfinite(loc).all()):
+        loc, scale = np.zeros_like(loc), 1.0
+    scale = np.asarray(scale, dtype)
+    return Frame(jnp.asarray(loc, dtype), jnp.asarray(scale), jnp.asarray(scale if lipschitz else 1.0, dtype))

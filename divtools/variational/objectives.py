@@ -235,7 +235,7 @@ def wasserstein(lipschitz: str = "gp") -> Objective:
     )
 
 
-_DEFAULTS = {"kl": "smile", "js": "classifier", "tv": "bounded", "wasserstein": "gp"}
+_DEFAULTS = {"kl": "smile", "js": "classifier", "tv": "bounded", "wasserstein": "lp"}
 
 #: The Lipschitz constraints of the ``wasserstein`` objective.
 LIPSCHITZ = ("clip", "gp", "lp", "sn")
