@@ -4,6 +4,7 @@
     python bench/bench_defaults.py w1           # the default W_1 estimate on Gaussian shifts
     python bench/bench_defaults.py one_d        # every GAN loss on 1-D Gaussians
     python bench/bench_defaults.py ring         # WGAN-GP and non-saturating on rings of 8
+    python bench/bench_defaults.py ring nonsaturating   # only these losses' ring rows
     python bench/bench_defaults.py progress     # the cost of a progress bar and a callback
 
 * ``w1``: ``estimate("wasserstein", x_p, x_q, key=0)`` on 20,000 + 20,000 samples of
@@ -182,8 +183,13 @@ def main(argv):
     parts = argv[1:] or ["w1", "one_d", "ring", "progress"]
     path = os.path.join(HERE, "results_defaults.json")
     results = json.load(open(path)) if os.path.exists(path) else {}
-    for part in parts:
-        results[part] = {"w1": w1, "one_d": one_d, "ring": ring, "progress": progress}[part]()
+    losses = tuple(p for p in parts if p in gan.LOSSES)  # ring: only these losses' rows
+    for part in (p for p in parts if p not in gan.LOSSES):
+        if part == "ring" and losses:
+            kept = [row for row in results.get("ring", []) if row["loss"] not in losses]
+            results["ring"] = kept + ring(losses=losses)
+        else:
+            results[part] = {"w1": w1, "one_d": one_d, "ring": ring, "progress": progress}[part]()
         with open(path, "w") as fh:
             json.dump(results, fh, indent=1)
 

@@ -63,8 +63,13 @@ class Loss(NamedTuple):
       optimizer: ``learning_rate | None -> optax optimiser`` (the default for both players).
       batch_size: the paper's minibatch size.
       n_critic: the default number of critic steps per generator step.
-      rate: the peak of :func:`divtools.gan.train`'s default learning-rate schedule
-        (a cosine decay to 1% over the run); the paper's constant rate is the
+      rate, critic_rate: the peaks of :func:`divtools.gan.train`'s default
+        learning-rate schedules of the generator and of the critic (cosine decays to
+        1% over each player's steps): a critic five times faster than its generator
+        for the classifier and f-GAN losses (two time scales; measured on N(0, 1)
+        with 4 seeds, W_1 < 0.05 on 42 of 48 runs of those 12 losses against 32 of 48
+        with both at 1e-3), both at 1e-3 for the Wasserstein losses (a slower
+        generator let WGAN-GP run off). The paper's constant rate is the
         optimiser's own default (``optimizer(None)``).
       penalty: the default ``lambda`` of a gradient penalty, on slopes in the
         standardised coordinates of :func:`divtools.gan.train` (WGAN-GP's toy
@@ -79,7 +84,8 @@ class Loss(NamedTuple):
     optimizer: Callable
     batch_size: int = 64
     n_critic: int = 1
-    rate: float = 1e-3
+    rate: float = 2e-4
+    critic_rate: float = 1e-3
     penalty: float = 10.0
     paper_rate: float = 2e-4
 
@@ -131,6 +137,7 @@ def loss(name: str) -> Loss:
             64,
             5,
             rate=1e-3,
+            critic_rate=1e-3,
             paper_rate=5e-5,
         )
     if name in ("wgan-gp", "wgan-lp"):
@@ -141,6 +148,8 @@ def loss(name: str) -> Loss:
             lambda lr: optax.adam(1e-4 if lr is None else lr, b1=0.0, b2=0.9),
             64,
             5,
+            rate=1e-3,
+            critic_rate=1e-3,
             penalty=0.1 if name == "wgan-gp" else 10.0,
             paper_rate=1e-4,
         )

@@ -232,7 +232,7 @@ class GANConfig:
         lr, c_lr = loop.unwrap(self.learning_rate), loop.unwrap(self.critic_learning_rate)
         if lr is None:  # the default: cosine decays to 1% over each player's own steps
             lr = _decay(spec.rate, self.steps)
-            c_lr = _decay(spec.rate, self.steps * self.n_critic) if c_lr is None else c_lr
+            c_lr = _decay(spec.critic_rate, self.steps * self.n_critic) if c_lr is None else c_lr
         g_opt, c_opt = self.generator_optimizer, self.critic_optimizer
         g_opt = loop.unwrap(g_opt) if g_opt is not None else spec.optimizer(lr)
         c_opt = loop.unwrap(c_opt) if c_opt is not None else spec.optimizer(c_lr if c_lr is not None else lr)
@@ -333,8 +333,10 @@ def train(
       learning_rate, critic_learning_rate: the loss's optimiser (Adam, betas
         ``(0.5, 0.999)``; WGAN: RMSProp; WGAN-GP/LP: Adam, betas ``(0, 0.9)``) with
         these rates (a number or an optax schedule; the critic's defaults to
-        ``learning_rate``). Default: a cosine decay from 1e-3 to 1e-5 over each
-        player's own steps (constant rates leave the generator circling the target);
+        ``learning_rate``). Default: cosine decays to 1% over each player's own steps
+        from the loss's :attr:`~divtools.gan.losses.Loss.rate` (generator: 2e-4, or
+        1e-3 for the Wasserstein losses) and ``critic_rate`` (1e-3) (constant rates
+        leave the generator circling the target);
         the papers' constant rates are in :func:`divtools.gan.recipes.paper`. Or give
         optax optimisers ``generator_optimizer`` / ``critic_optimizer``.
       clip, penalty: WGAN's clipping bound ``c`` and the gradient penalty's
@@ -411,10 +413,7 @@ def train(
     dtype = checks.float_dtype("dtype", dtype)
     standardize = checks.boolean("standardize", standardize)
     mesh = sh.mesh_of(devices)
-    if mesh is not None and np.ndim(key) >= 1:
-        sh.check_divides("key", int(np.shape(key)[0]), mesh, "runs (keys)")
-    else:
-        sh.check_divides("batch_size", batch_size, mesh, "rows of a minibatch")
+    sh.check_split(mesh, key, {"batch_size": batch_size})
     if init is not None and not isinstance(init, Generator):
         raise TypeError(f"init: expected a divtools.gan.Generator or None, got {checks.describe(init)}")
     progress, callback = pg.resolve(progress, callback)

@@ -336,12 +336,9 @@ def run_estimate(
     if obj.lipschitz == "sn" and network.kind != "mlp":
         raise ValueError("critic: spectral normalisation (objective 'sn') needs the built-in MLP critic")
     x_p, x_q, n_eval_p, n_eval_q = prepare_pair(names, x_p, x_q, eval_fraction)
-    if np.ndim(key) >= 1 and np.shape(key)[0] and mesh is not None:  # a batch of keys: the runs are split
-        sh.check_divides("key", int(np.shape(key)[0]), mesh, "runs (keys)")
-    else:
-        for name, x in zip(names, (x_p, x_q)):
-            rows = checks.sampler_shape(name, x)[0] if callable(x) else batch_size
-            sh.check_divides("batch_size" if not callable(x) else name, rows, mesh, "rows of a minibatch")
+    rows = {"batch_size": batch_size} if not (callable(x_p) and callable(x_q)) else {}
+    rows.update({name: checks.sampler_shape(name, x)[0] for name, x in zip(names, (x_p, x_q)) if callable(x)})
+    sh.check_split(mesh, key, rows)
     if dtype is None:
         kinds = [np.dtype(a.dtype) for a in (x_p, x_q) if not callable(a)]
         dtype = np.result_type(*kinds) if kinds else np.dtype(np.float32)

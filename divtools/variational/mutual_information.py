@@ -201,10 +201,7 @@ def mutual_information(
     standardize = checks.boolean("standardize", standardize)
     dtype = checks.float_dtype("dtype", dtype)
     mesh = sh.mesh_of(devices)
-    if mesh is not None and np.ndim(key) >= 1:
-        sh.check_divides("key", int(np.shape(key)[0]), mesh, "runs (keys)")
-    else:
-        sh.check_divides("batch_size", batch_size, mesh, "rows of a minibatch")
+    sh.check_split(mesh, key, {"batch_size": batch_size})
     progress, callback = pg.resolve(progress, callback)
     network = nw.as_network("critic", critic, hidden=tuple(hidden), dtype=None)
     if negatives is None:

@@ -35,7 +35,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from divtools.variational import checks
 
-__all__ = ["AXIS", "mesh_of", "check_divides", "shard_rows"]
+__all__ = ["AXIS", "check_divides", "check_split", "mesh_of", "shard_rows"]
 
 AXIS = "data"
 """The name of the mesh axis that the rows (or the runs) are split along."""
@@ -78,6 +78,19 @@ def check_divides(name: str, size: int, mesh: Mesh | None, what: str) -> None:
         raise ValueError(
             f"{name}: {size} {what} do not split over {mesh.size} devices (devices=); use a multiple"
         )
+
+
+def check_split(mesh: Mesh | None, key: Any, rows: dict[str, int]) -> None:
+    """What ``mesh`` splits must split evenly: with a batch of keys (``key`` checked, of
+    shape ``(k,)``) the ``k`` runs; with one key the minibatch rows, ``rows`` mapping
+    each argument's name to its count."""
+    if mesh is None:
+        return
+    if np.ndim(key) >= 1:
+        check_divides("key", int(np.shape(key)[0]), mesh, "runs (keys)")
+        return
+    for name, n in rows.items():
+        check_divides(name, n, mesh, "rows of a minibatch")
 
 
 def shard_rows(x: Any, mesh: Mesh | None) -> Any:
