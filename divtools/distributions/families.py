@@ -274,7 +274,17 @@ def is_distribution(x: Any) -> bool:
     """Whether ``x`` is a distribution object rather than an array: a divtools
     :class:`Distribution`, anything with a ``pdf``/``logpdf``/``pmf`` or a
     ``ppf``, and a ``cdf`` (frozen ``scipy.stats`` distributions), or a frozen
-    multivariate ``scipy.stats`` distribution (which the 1-D routes reject by name)."""
+    multivariate ``scipy.stats`` distribution (which the 1-D routes reject by name).
+
+    Example:
+      >>> import scipy.stats
+      >>> from divtools.distributions import Normal, is_distribution
+      >>> is_distribution(Normal(0.0, 1.0)), is_distribution(scipy.stats.norm(0.0, 1.0))
+      (True, True)
+      >>> import numpy as np
+      >>> is_distribution([0.0, 1.0]), is_distribution(np.zeros(3))   # samples
+      (False, False)
+    """
     if isinstance(x, Distribution) or _scipy_multivariate(x):
         return True
     if isinstance(x, (np.ndarray, np.generic, list, tuple, float, int)) or is_jax(x):
@@ -383,6 +393,16 @@ def recognise(x: Any) -> Distribution | None:
     parameters (the uniform's ``high`` is ``loc + scale``, rounded once; array
     parameters give a batch). Invalid parameters give ``None`` (see
     :func:`check_scipy` for the error).
+
+    Example:
+      >>> import scipy.stats
+      >>> from divtools.distributions import recognise
+      >>> recognise(scipy.stats.norm(1.0, 2.0))
+      Normal(loc=1.0, scale=2.0)
+      >>> recognise(scipy.stats.uniform(1.0, 2.0))   # scipy's (loc, scale): U(1, 1 + 2)
+      Uniform(low=1.0, high=3.0)
+      >>> recognise(scipy.stats.gamma(2.0)) is None   # no divtools family
+      True
     """
     if isinstance(x, Distribution):
         return x

@@ -125,14 +125,34 @@ def _mixture(means, std, weights, name) -> Mixture:
 
 
 def gaussian(mean: float = 0.0, std: float = 1.0) -> Mixture:
-    """``N(mean, std^2)`` on the line (a one-component :class:`Mixture`; ``std > 0``)."""
+    """``N(mean, std^2)`` on the line (a one-component :class:`Mixture`; ``std > 0``).
+
+    Example:
+      >>> import math
+      >>> from divtools.gan import datasets
+      >>> g = datasets.gaussian(1.5, 0.75)
+      >>> g.sample(0, 4).shape
+      (4, 1)
+      >>> lp = float(g.logpdf([[1.5]])[0])   # at the mean: -log(std sqrt(2 pi))
+      >>> math.isclose(lp, -math.log(0.75 * math.sqrt(2 * math.pi)), rel_tol=1e-12)
+      True
+    """
     mean, std = checks.real("mean", mean), checks.positive("std", std)
     return _mixture([mean], std, None, f"N({mean:g}, {std:g}^2)")
 
 
 def mixture_1d(means: Sequence[float] = (-2.0, 2.0), std: float = 0.5, weights: Any = None) -> Mixture:
     """A Gaussian mixture on the line with common ``std`` (``means``: finite numbers;
-    ``weights``: as many non-negative numbers, normalised; default equal)."""
+    ``weights``: as many non-negative numbers, normalised; default equal).
+
+    Example:
+      >>> from divtools.gan import datasets
+      >>> m = datasets.mixture_1d((-1.0, 1.0), std=0.5, weights=(1.0, 3.0))
+      >>> m.means.tolist(), m.weights.tolist(), m.std
+      ([[-1.0], [1.0]], [0.25, 0.75], 0.5)
+      >>> m.sample(0, 6).shape
+      (6, 1)
+    """
     means = checks.samples("means", means)
     if np.ndim(means) > 1:
         raise ValueError(f"means: expected a sequence of numbers, got shape {np.shape(means)}")
@@ -141,7 +161,18 @@ def mixture_1d(means: Sequence[float] = (-2.0, 2.0), std: float = 0.5, weights: 
 
 def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
     """``n_modes`` Gaussians evenly spaced on a circle (default: the ring of 8 of the
-    mode-collapse papers, radius 1 and std 0.01)."""
+    mode-collapse papers, radius 1 and std 0.01). Mode ``k`` is at
+    ``radius (cos 2 pi k/n_modes, sin 2 pi k/n_modes)``, with equal weights.
+
+    Example:
+      >>> import numpy as np
+      >>> from divtools.gan import datasets
+      >>> (datasets.ring(4, radius=2.0).means.round(12) + 0.0).tolist()
+      [[2.0, 0.0], [0.0, 2.0], [-2.0, 0.0], [0.0, -2.0]]
+      >>> r = datasets.ring()
+      >>> r.means.shape, bool(np.allclose(np.linalg.norm(r.means, axis=1), 1.0)), r.std
+      ((8, 2), True, 0.01)
+    """
     n_modes, radius, std = (
         checks.count("n_modes", n_modes),
         checks.positive("radius", radius),
@@ -154,7 +185,17 @@ def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
 
 def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
     """``side^2`` Gaussians on a square grid centred at 0 (default: the 5x5 grid at
-    ``{-4, -2, 0, 2, 4}^2`` with std 0.05)."""
+    ``{-4, -2, 0, 2, 4}^2`` with std 0.05); the centres on each axis are
+    ``spacing (i - (side - 1)/2)``, ``i = 0..side-1``, with equal weights.
+
+    Example:
+      >>> from divtools.gan import datasets
+      >>> g = datasets.grid()
+      >>> g.means.shape, sorted(set(g.means[:, 0].tolist())), g.std
+      ((25, 2), [-4.0, -2.0, 0.0, 2.0, 4.0], 0.05)
+      >>> datasets.grid(2, spacing=1.0).means.tolist()
+      [[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]]
+    """
     side, spacing, std = (
         checks.count("side", side),
         checks.positive("spacing", spacing),
@@ -166,6 +207,20 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
 
 
 def swiss_roll(noise: float = 0.25, scale: float = 7.5) -> SwissRoll:
-    """The Swiss roll (see :class:`SwissRoll`; ``noise >= 0``, ``scale > 0``)."""
+    """The Swiss roll (see :class:`SwissRoll`; ``noise >= 0``, ``scale > 0``):
+    ``(t (cos t, sin t) + N(0, noise^2 I)) / scale`` with ``t = 1.5 pi (1 + 2u)``,
+    ``u ~ U(0, 1)`` (Gulrajani et al. 2017, WGAN-GP's toy script).
+
+    Example:
+      >>> import math
+      >>> import numpy as np
+      >>> from divtools.gan import datasets
+      >>> x = np.asarray(datasets.swiss_roll(noise=0.0).sample(0, 1000))
+      >>> x.shape
+      (1000, 2)
+      >>> t = 7.5 * np.linalg.norm(x, axis=1)   # without noise, |x| scale = t
+      >>> bool(t.min() >= 1.5 * math.pi - 1e-4 and t.max() <= 4.5 * math.pi + 1e-4)
+      True
+    """
     noise = checks.real("noise", noise, low=0.0, low_open=False)
     return SwissRoll(noise, checks.positive("scale", scale))

@@ -142,7 +142,18 @@ def binned_divergences(data: Any, generated: Any, *, bins: int = 50, range: Any 
     bounding box). Computed exactly by :func:`divtools.js` and :func:`divtools.kl`
     on the normalised counts; data-processing inequality: each is at most the
     divergence between the distributions the samples come from, up to sampling noise.
-    ``bins``: a positive integer, or one per axis."""
+    ``bins``: a positive integer, or one per axis.
+
+    Example:
+      >>> import math
+      >>> from divtools.gan import scores
+      >>> d = scores.binned_divergences([[0.0], [0.0], [1.0], [1.0]], [[0.0], [1.0], [1.0], [1.0]], bins=2)
+      >>> math.isclose(d.kl, 0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75))
+      True
+      >>> d = scores.binned_divergences([[0.0], [0.0]], [[1.0], [1.0]], bins=2)
+      >>> d.js == math.log(2), d.kl   # disjoint histograms
+      (True, inf)
+    """
     x, y = _samples("data", data), _samples("generated", generated)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"data, generated: dimensions differ ({x.shape[1]} and {y.shape[1]})")

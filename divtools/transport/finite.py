@@ -517,6 +517,16 @@ def tree_wasserstein(a: ArrayLike, b: ArrayLike, tree: TreeMetric) -> tuple[floa
     the potential is 1-Lipschitz along the tree and ``sum_v f(v) (a_v - b_v)``
     telescopes to ``W_1`` (Evans & Matsen 2012; Le et al. 2019). ``a`` and ``b``
     are masses on the nodes (equal totals); values beyond the float range are ``inf``.
+
+    Example:
+      >>> import numpy as np
+      >>> from divtools.transport import TreeMetric, tree_wasserstein
+      >>> tree = TreeMetric(parent=np.array([-1, 0, 0]), length=np.array([0.0, 1.0, 2.0]))
+      >>> w1, f = tree_wasserstein([0.0, 1.0, 0.0], [0.0, 0.0, 1.0], tree)
+      >>> w1   # leaf 1 to leaf 2 through the root: 1 + 2
+      3.0
+      >>> f.tolist(), float(f @ np.array([0.0, 1.0, -1.0]))   # sum_v f(v) (a_v - b_v) = W_1
+      ([0.0, 1.0, -2.0], 3.0)
     """
     parent, length = _tree_arrays(tree)
     order = _tree_order(parent)

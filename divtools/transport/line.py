@@ -647,7 +647,18 @@ def wasserstein_1d(
     ``TypeError`` (not real numbers: strings, ``None``, complex, a non-numeric
     ``p``) or ``ValueError`` (NaN or infinite values; negative, NaN, infinite or
     all-zero weights; mismatched shapes; empty samples; ``p < 1``), naming the
-    argument."""
+    argument.
+
+    Returns ``W_p = (int_0^1 |F^-1(t) - G^-1(t)|^p dt)^(1/p)`` (the distance, not
+    ``W_p^p``) for each pair of sample sets.
+
+    Example:
+      >>> from divtools.transport import wasserstein_1d
+      >>> float(wasserstein_1d([0.0, 1.0, 3.0], [5.0, 6.0, 8.0]))   # a shift by 5
+      5.0
+      >>> float(wasserstein_1d([0.0, 2.0], [1.0], p=2))   # sqrt((1^2 + 1^2) / 2)
+      1.0
+    """
     p = check_order(p)
     _exact.require(u_values=u_values, v_values=v_values)
     names = ("u_values", "v_values", "u_weights", "v_weights")

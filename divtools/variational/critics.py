@@ -64,7 +64,17 @@ def init_mlp(
 ) -> MLP:
     """A critic ``R^d_in -> R`` with ReLU hidden layers ``hidden`` (see :func:`init_layers`;
     ``hidden=()`` is a linear critic). ``key``: a JAX PRNG key or an int seed
-    (``jax.random.key(seed)``)."""
+    (``jax.random.key(seed)``).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> import divtools.variational as dv
+      >>> critic = dv.init_mlp(0, 3, hidden=(8,))
+      >>> [(W.shape, b.shape) for W, b in critic.layers]
+      [((3, 8), (8,)), ((8, 1), (1,))]
+      >>> critic(jnp.ones((5, 3))).shape
+      (5,)
+    """
     key = checks.key(key)
     d_in = checks.count("d_in", d_in)
     hidden = checks.widths("hidden", hidden)
@@ -74,14 +84,30 @@ def init_mlp(
 
 def clip_weights(critic: MLP, c: float) -> MLP:
     """WGAN's weight clipping to ``[-c, c]`` (Arjovsky et al. 2017, algorithm 1); ``c``
-    positive (unchecked where it is traced)."""
+    positive (unchecked where it is traced).
+
+    Example:
+      >>> import jax
+      >>> import divtools.variational as dv
+      >>> critic = dv.clip_weights(dv.init_mlp(0, 2, hidden=(8,)), 0.01)
+      >>> max(float(abs(w).max()) for w in jax.tree_util.tree_leaves(critic)) <= 0.01
+      True
+    """
     c = checks.positive("c", c, traced=True)
     return jax.tree_util.tree_map(lambda w: jnp.clip(w, -c, c), critic)
 
 
 def spectral_normalize(critic: MLP) -> MLP:
     """Each weight matrix divided by its largest singular value (Miyato et al. 2018),
-    computed exactly (the matrices are small): the network is then 1-Lipschitz."""
+    computed exactly (the matrices are small): the network is then 1-Lipschitz.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> import divtools.variational as dv
+      >>> critic = dv.spectral_normalize(dv.init_mlp(0, 3, hidden=(8,)))
+      >>> [round(float(jnp.linalg.norm(W, ord=2)), 5) for W, _ in critic.layers]
+      [1.0, 1.0]
+    """
     layers = tuple((W / jnp.maximum(jnp.linalg.norm(W, ord=2), 1e-12), b) for W, b in critic.layers)
     return MLP(layers)
 
@@ -103,7 +129,19 @@ def gradient_penalty(
     maximum.
 
     ``x_p``, ``x_q``: samples ``(n, d)``; ``key``: a JAX PRNG key or an int seed;
-    ``weight``: ``lambda``, positive (unchecked where it is traced)."""
+    ``weight``: ``lambda``, positive (unchecked where it is traced).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> import divtools.variational as dv
+      >>> x_p, x_q = jnp.ones((8, 2)), jnp.zeros((8, 2))
+      >>> steep = dv.MLP(((jnp.array([[3.0], [4.0]]), jnp.zeros(1)),))   # v(x) = 3 x_1 + 4 x_2
+      >>> float(dv.gradient_penalty(steep, x_p, x_q, key=0))   # 10 (|(3, 4)| - 1)^2
+      160.0
+      >>> flat = dv.MLP(((jnp.array([[0.3], [0.4]]), jnp.zeros(1)),))   # slope 0.5
+      >>> float(dv.gradient_penalty(flat, x_p, x_q, key=0, one_sided=True))
+      0.0
+    """
     key = checks.key(key)
     weight = checks.positive("weight", weight, traced=True)
     one_sided = checks.boolean("one_sided", one_sided)

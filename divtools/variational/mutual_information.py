@@ -72,7 +72,18 @@ def _rest(critic: cr.MLP, h):
 def pair_scores(critic: cr.MLP, x: Any, y: Any, d_x: int) -> Any:
     """``S_ij = V([x_i, y_j])`` for all pairs, shape ``(len(x), len(y))``, with the
     first layer split as ``x_i W_x + y_j W_y + b`` (one product per side instead of
-    one per pair); ``d_x``, a positive integer, is the dimension of ``x``."""
+    one per pair); ``d_x``, a positive integer, is the dimension of ``x``.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> import divtools.variational as dv
+      >>> critic = dv.init_mlp(0, 3, hidden=(8,))
+      >>> x, y = jnp.arange(4.0).reshape(4, 1), jnp.arange(10.0).reshape(5, 2)
+      >>> S = dv.pair_scores(critic, x, y, d_x=1)
+      >>> pairs = jnp.concatenate([jnp.repeat(x, 5, axis=0), jnp.tile(y, (4, 1))], axis=1)
+      >>> S.shape, bool(jnp.allclose(S, critic(pairs).reshape(4, 5), atol=1e-5))
+      ((4, 5), True)
+    """
     d_x = checks.count("d_x", d_x)
     a, b = _first_layer(critic, x, y, d_x)
     return _rest(critic, a[:, None, :] + b[None, :, :])

@@ -302,7 +302,17 @@ def objective(divergence: str, name: str | None = None, **options: Any) -> Objec
     generators ``fgan``. ``options``: ``tau`` (a positive number) for ``smile``, ``ema``
     (in ``(0, 1]``) for ``mine``.
 
-    Every argument is checked: a ``ValueError`` or ``TypeError`` names it."""
+    Every argument is checked: a ``ValueError`` or ``TypeError`` names it.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> import divtools.variational as dv
+      >>> dv.objective("kl").name, dv.objective("wasserstein", "gp").lipschitz
+      ('smile(tau=5)', 'gp')
+      >>> value, _ = dv.objective("kl", "fgan").evaluate(jnp.zeros(4), jnp.zeros(4))
+      >>> round(float(value), 6)   # E_P T - E_Q exp(T - 1) at T = 0: -1/e
+      -0.367879
+    """
     return build(divergence, name, options, label="name")
 
 

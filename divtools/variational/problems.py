@@ -45,7 +45,18 @@ def correlated_gaussians(
     mi: float, d: int = 20, batch_size: int = 64, dtype: DTypeLike = jnp.float32
 ) -> MIProblem:
     """The staircase problem at mutual information ``mi`` nats (``>= 0``) in dimension ``d``,
-    with samplers of ``batch_size`` samples in ``dtype`` (a float type)."""
+    with samplers of ``batch_size`` samples in ``dtype`` (a float type); ``rho`` solves
+    ``-d/2 log(1 - rho^2) = mi`` (Poole et al. 2019, section 5).
+
+    Example:
+      >>> import math
+      >>> import divtools.variational as dv
+      >>> problem = dv.correlated_gaussians(1.0, d=2, batch_size=16)
+      >>> math.isclose(-2 / 2 * math.log(1 - problem.rho**2), problem.mi)
+      True
+      >>> problem.joint(0).shape, problem.product(1).shape   # (batch, [x, y])
+      ((16, 4), (16, 4))
+    """
     mi = checks.real("mi", mi, low=0.0, low_open=False)
     d = checks.count("d", d)
     batch_size = checks.count("batch_size", batch_size)
