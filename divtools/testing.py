@@ -44,7 +44,16 @@ __all__ = [
 
 
 def register_profiles() -> None:
-    """Register the ``divtools-ci`` and ``divtools-thorough`` hypothesis profiles."""
+    """Register the ``divtools-ci`` and ``divtools-thorough`` hypothesis profiles.
+
+    Example:
+      >>> import hypothesis
+      >>> from divtools import testing
+      >>> testing.register_profiles()
+      >>> ci = hypothesis.settings.get_profile("divtools-ci")
+      >>> ci.max_examples, ci.deadline  # few examples, no deadline (first calls compile)
+      (25, None)
+    """
     settings.register_profile("divtools-ci", max_examples=25, deadline=None, derandomize=True)
     settings.register_profile("divtools-thorough", max_examples=1000, deadline=None)
 
@@ -90,6 +99,13 @@ def distributions(
       min_mass: smallest non-zero probability (before normalisation, roughly).
       spread: decades spanned by the non-zero masses (at most
         ``-log10(min_mass)``); 12 gives typical distributions, 300 extreme ones.
+
+    Example:
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> p = find(testing.distributions(4), lambda p: True)  # the simplest draw: uniform
+      >>> p.shape, float(p.sum())
+      ((4,), 1.0)
     """
     n = draw(_size(size, min_size, max_size))
     low = max(-spread, np.log10(min_mass))
@@ -107,7 +123,16 @@ def distribution_pairs(
     zeros: bool = True,
     spread: float = 12.0,
 ):
-    """Two probability vectors over the same outcomes (independent)."""
+    """Two probability vectors over the same outcomes (independent).
+
+    Example:
+      >>> import divtools
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> p, q = find(testing.distribution_pairs(3), lambda pq: True)
+      >>> float(divtools.kl(p, q)) >= 0.0  # Gibbs' inequality, for every pair drawn
+      True
+    """
     n = draw(_size(size, min_size, max_size))
     p = draw(distributions(n, zeros=zeros, spread=spread))
     q = draw(distributions(n, zeros=zeros, spread=spread))
@@ -129,6 +154,14 @@ def nearly_equal_pairs(
 
     The regime where textbook formulas cancel: the divergence is of order
     ``eps**2`` while each summand is of order ``eps``.
+
+    Example:
+      >>> import divtools
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> p, q = find(testing.nearly_equal_pairs(3), lambda pq: True)
+      >>> float(divtools.tv(p, q)) < 0.5
+      True
     """
     n = draw(_size(size, min_size, max_size))
     p = draw(distributions(n, zeros=False, spread=spread))
@@ -140,7 +173,16 @@ def nearly_equal_pairs(
 
 @st.composite
 def disjoint_pairs(draw, size: int | None = None, *, min_size: int = 2, max_size: int = 32):
-    """``(p, q)`` with disjoint supports."""
+    """``(p, q)`` with disjoint supports.
+
+    Example:
+      >>> import divtools
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> p, q = find(testing.disjoint_pairs(4), lambda pq: True)
+      >>> float(divtools.tv(p, q)), float(divtools.kl(p, q))  # disjoint: TV = 1, KL infinite
+      (1.0, inf)
+    """
     n = draw(_size(size, min_size, max_size))
     side = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
     side[0], side[-1] = True, False
@@ -157,7 +199,15 @@ def batches(
     max_size: int = 16,
     zeros: bool = True,
 ):
-    """``(P, Q)`` arrays of shape ``batch_shape + (size,)`` of independent distributions."""
+    """``(P, Q)`` arrays of shape ``batch_shape + (size,)`` of independent distributions.
+
+    Example:
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> P, Q = find(testing.batches((2,), 3), lambda pq: True)
+      >>> P.shape, Q.shape
+      ((2, 3), (2, 3))
+    """
     if batch_shape is None:
         batch_shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=2)))
     n = draw(_size(size, 1, max_size))
@@ -170,7 +220,15 @@ def batches(
 
 @st.composite
 def markov_kernels(draw, n: int, m: int | None = None):
-    """A row-stochastic ``n x m`` matrix (a channel from ``n`` outcomes to ``m``)."""
+    """A row-stochastic ``n x m`` matrix (a channel from ``n`` outcomes to ``m``).
+
+    Example:
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> K = find(testing.markov_kernels(2, 3), lambda k: True)
+      >>> K.shape, K.sum(axis=1).tolist()  # each row a distribution
+      ((2, 3), [1.0, 1.0])
+    """
     m = draw(st.integers(1, 8)) if m is None else m
     rows = [draw(distributions(m, zeros=True, spread=6.0)) for _ in range(n)]
     return np.stack(rows)
@@ -179,7 +237,15 @@ def markov_kernels(draw, n: int, m: int | None = None):
 @st.composite
 def joint_tables(draw, dims: int = 2, *, max_size: int = 5, zeros: bool = True, spread: float = 12.0):
     """A joint pmf with ``dims`` axes (one per variable), each with 1 to ``max_size``
-    outcomes, normalised like :func:`distributions` (for ``divtools.mutual_information``)."""
+    outcomes, normalised like :func:`distributions` (for ``divtools.mutual_information``).
+
+    Example:
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> J = find(testing.joint_tables(2), lambda j: j.size > 1)
+      >>> J.ndim, bool(abs(J.sum() - 1.0) < 1e-12)
+      (2, True)
+    """
     shape = tuple(draw(st.lists(st.integers(1, max_size), min_size=dims, max_size=dims)))
     flat = draw(distributions(int(np.prod(shape)), zeros=zeros, spread=spread))
     return flat.reshape(shape)
@@ -188,7 +254,16 @@ def joint_tables(draw, dims: int = 2, *, max_size: int = 5, zeros: bool = True, 
 @st.composite
 def product_tables(draw, dims: int = 2, *, max_size: int = 5, max_count: int = 1000):
     """A table of counts that is exactly a product ``c1[x] c2[y] ...`` (independent
-    variables: mutual information exactly 0), integers below ``max_count**dims``."""
+    variables: mutual information exactly 0), integers below ``max_count**dims``.
+
+    Example:
+      >>> import divtools
+      >>> from hypothesis import find
+      >>> from divtools import testing
+      >>> C = find(testing.product_tables(2), lambda c: c.size > 1)
+      >>> float(divtools.mutual_information(C, normalize=True))  # independent: I = 0 exactly
+      0.0
+    """
     table = np.ones(())
     for _ in range(dims):
         n = draw(st.integers(1, max_size))
