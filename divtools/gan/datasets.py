@@ -136,6 +136,8 @@ def gaussian(mean: float = 0.0, std: float = 1.0) -> Mixture:
       >>> lp = float(g.logpdf([[1.5]])[0])   # at the mean: -log(std sqrt(2 pi))
       >>> math.isclose(lp, -math.log(0.75 * math.sqrt(2 * math.pi)), rel_tol=1e-12)
       True
+
+    References: Goodfellow et al. (2014), figure 1 (a generator fitted to 1-D Gaussian data).
     """
     mean, std = checks.real("mean", mean), checks.positive("std", std)
     return _mixture([mean], std, None, f"N({mean:g}, {std:g}^2)")
@@ -152,6 +154,8 @@ def mixture_1d(means: Sequence[float] = (-2.0, 2.0), std: float = 0.5, weights: 
       ([[-1.0], [1.0]], [0.25, 0.75], 0.5)
       >>> m.sample(0, 6).shape
       (6, 1)
+
+    References: Goodfellow et al. (2014); Metz et al. (2017, unrolled GANs) for mode dropping on mixtures.
     """
     means = checks.samples("means", means)
     if np.ndim(means) > 1:
@@ -172,6 +176,8 @@ def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:
       >>> r = datasets.ring()
       >>> r.means.shape, bool(np.allclose(np.linalg.norm(r.means, axis=1), 1.0)), r.std
       ((8, 2), True, 0.01)
+
+    References: Metz et al. (2017, unrolled GANs); Srivastava et al. (2017, VEEGAN).
     """
     n_modes, radius, std = (
         checks.count("n_modes", n_modes),
@@ -195,6 +201,8 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> Mixture:
       ((25, 2), [-4.0, -2.0, 0.0, 2.0, 4.0], 0.05)
       >>> datasets.grid(2, spacing=1.0).means.tolist()
       [[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]]
+
+    References: Srivastava et al. (2017, VEEGAN); Lin et al. (2018, PacGAN).
     """
     side, spacing, std = (
         checks.count("side", side),

@@ -135,6 +135,8 @@ def train_one_d(loss: str, *, key: KeyLike, **overrides: Any) -> Any:
       ((21,), True)
       >>> r.generator(0, 5).shape
       (5, 1)
+
+    References: Goodfellow et al. (2014); Gulrajani et al. (2017, toy settings).
     """
     loss = checks.choice("loss", loss, LOSSES)
     s = _one_d_settings(loss)
@@ -170,6 +172,8 @@ def train_ring(loss: str, *, key: KeyLike, updates: str = "alternating", **overr
       ((21,), True)
       >>> r.generator(0, 5).shape
       (5, 2)
+
+    References: Metz et al. (2017); Gulrajani et al. (2017, toy script: lambda = 0.1).
     """
     loss = checks.choice("loss", loss, LOSSES)
     s = paper(loss)

@@ -48,6 +48,8 @@ def sample_distance(x: Any, y: Any, *, key: KeyLike = 0, n_projections: int = 12
       >>> from divtools.gan import scores
       >>> scores.sample_distance(np.array([0.0, 1.0]), np.array([2.0, 3.0]))
       2.0
+
+    References: Rabin, Peyre, Delon & Bernot (2011, sliced Wasserstein); Bonneel et al. (2015).
     """
     x, y = _samples("x", x), _samples("y", y)
     if x.shape[1] != y.shape[1]:
@@ -153,6 +155,8 @@ def binned_divergences(data: Any, generated: Any, *, bins: int = 50, range: Any 
       >>> d = scores.binned_divergences([[0.0], [0.0]], [[1.0], [1.0]], bins=2)
       >>> d.js == math.log(2), d.kl   # disjoint histograms
       (True, inf)
+
+    References: Cover & Thomas (2006), chapter 2 (KL); Lin (1991, Jensen-Shannon).
     """
     x, y = _samples("data", data), _samples("generated", generated)
     if x.shape[1] != y.shape[1]:

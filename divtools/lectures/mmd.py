@@ -214,6 +214,8 @@ def mmd2_discrete(p: ArrayLike, q: ArrayLike, kernel: ArrayLike) -> Any:
       >>> import numpy as np, divtools
       >>> float(divtools.mmd2_discrete([1.0, 0.0], [0.0, 1.0], np.eye(2)))
       2.0
+
+    References: Gretton et al. (2012), "A kernel two-sample test", JMLR 13.
     """
     _exact.require(p=p, q=q, kernel=kernel)
     A, P, Q = pmf.take_pmfs(("p", "q", "kernel"), (p, q, kernel))

@@ -658,6 +658,8 @@ def wasserstein_1d(
       5.0
       >>> float(wasserstein_1d([0.0, 2.0], [1.0], p=2))   # sqrt((1^2 + 1^2) / 2)
       1.0
+
+    References: Villani (2009), Optimal Transport: Old and New; Peyre & Cuturi (2019), Computational Optimal Transport (the line: quantile functions).
     """
     p = check_order(p)
     _exact.require(u_values=u_values, v_values=v_values)

@@ -83,6 +83,8 @@ def pair_scores(critic: cr.MLP, x: Any, y: Any, d_x: int) -> Any:
       >>> pairs = jnp.concatenate([jnp.repeat(x, 5, axis=0), jnp.tile(y, (4, 1))], axis=1)
       >>> S.shape, bool(jnp.allclose(S, critic(pairs).reshape(4, 5), atol=1e-5))
       ((4, 5), True)
+
+    References: Poole et al. (2019, variational bounds of mutual information: critics scored on every pair of a batch).
     """
     d_x = checks.count("d_x", d_x)
     a, b = _first_layer(critic, x, y, d_x)

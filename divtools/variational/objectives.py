@@ -312,6 +312,8 @@ def objective(divergence: str, name: str | None = None, **options: Any) -> Objec
       >>> value, _ = dv.objective("kl", "fgan").evaluate(jnp.zeros(4), jnp.zeros(4))
       >>> round(float(value), 6)   # E_P T - E_Q exp(T - 1) at T = 0: -1/e
       -0.367879
+
+    References: Nowozin, Cseke & Tomioka (2016, f-GAN); Poole et al. (2019, variational bounds of mutual information).
     """
     return build(divergence, name, options, label="name")
 
