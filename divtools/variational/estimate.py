@@ -229,7 +229,10 @@ def estimate(
 
     Returns:
       :class:`Estimate`. Same key, same estimate (bit for bit on one machine);
-      an int seed ``s`` gives the estimate of ``jax.random.key(s)``.
+      an int seed ``s`` gives the estimate of ``jax.random.key(s)``. Its
+      ``stderr`` is the spread of the held-out bound for the trained critic; it
+      does not cover the bound's bias (a critic short of the optimum) nor the
+      spread over training runs (other keys).
 
     Every argument is checked before anything is traced or compiled (counts are
     positive integers, ``hidden`` a sequence of them, ``()`` a linear critic;

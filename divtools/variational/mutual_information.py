@@ -147,6 +147,12 @@ def mutual_information(
     the estimate is the bound on the held-out pairs, with all their off-diagonal
     pairs (see the module docstring for the formula and its standard error).
 
+    What the standard error does not cover: it is the spread of the held-out
+    statistic for the trained critic, not the bound's bias (a variational bound is
+    low when the critic is short of the optimum: on benchmark-mi's sparse,
+    half-cube and spiral tasks the error is 3 to 27 standard errors,
+    ``bench/bench_bmi_suite.py``), nor the spread over training runs (other keys).
+
     Args:
       x, y: samples ``(n, d_x)`` and ``(n, d_y)`` (``(n,)`` is one dimension),
         paired by row.
