@@ -88,39 +88,13 @@ import types
 
 import jax
 import numpy as np
+from _timing import timed
 
 import divtools
 from divtools import knn
 from divtools import variational as dv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-# ----------------------------------------------------------------------------
-# compile-time accounting (JAX monitoring events)
-
-_COMPILE_EVENTS = {
-    "/jax/core/compile/jaxpr_trace_duration": "trace",
-    "/jax/core/compile/jaxpr_to_mlir_module_duration": "lower",
-    "/jax/core/compile/backend_compile_duration": "compile",
-}
-_events: list[tuple[str, float]] = []
-
-
-def _listener(event, duration, **kwargs):
-    if event in _COMPILE_EVENTS:
-        _events.append((_COMPILE_EVENTS[event], duration))
-
-
-jax.monitoring.register_event_duration_secs_listener(_listener)
-
-
-def timed(fn):
-    """(result, wall seconds, compile seconds (trace + lower + XLA compile))."""
-    _events.clear()
-    t0 = time.perf_counter()
-    out = jax.block_until_ready(fn())
-    wall = time.perf_counter() - t0
-    return out, wall, float(sum(d for _, d in _events))
 
 
 def loadavg() -> str:
@@ -364,8 +338,12 @@ def main(argv=None):
                 for name, fn in dt_est.items():
                     try:
                         (v, s), t, c = timed(lambda: fn(x32, y32, x64, y64, 1000))
-                        firsts.append({"estimator": name, "task": tid, "s": t, "compile_s": c, "value": v})
-                        print(f"    {name:22s} first call {t:7.2f} s (compile {c:5.2f} s)", flush=True)
+                        firsts.append(
+                            {"estimator": name, "task": tid, "s": t, "compile_s": c["total"], "value": v}
+                        )
+                        print(
+                            f"    {name:22s} first call {t:7.2f} s (compile {c['total']:5.2f} s)", flush=True
+                        )
                     except Exception as e:
                         firsts.append(
                             {"estimator": name, "task": tid, "error_message": f"{type(e).__name__}: {e}"}
@@ -380,7 +358,7 @@ def main(argv=None):
                     rows.append(base | {"error_message": f"{type(e).__name__}: {e}"})
                     print(f"    {name:22s} FAILED: {type(e).__name__}: {e}", flush=True)
                     return
-                row = base | {"value": v, "error": v - truth, "s": t, "compile_s": c} | extra
+                row = base | {"value": v, "error": v - truth, "s": t, "compile_s": c["total"]} | extra
                 line = f"    {name:22s} {v:8.4f}"
                 if stderr_known:
                     row["stderr"] = s
@@ -388,7 +366,7 @@ def main(argv=None):
                     line += f" ± {s:.4f} (error {v - truth:+.4f}, {row['z']:+5.1f} se)"
                 else:
                     line += f"          (error {v - truth:+.4f})"
-                line += f"  {t:7.2f} s (compile {c:5.2f} s)"
+                line += f"  {t:7.2f} s (compile {c['total']:5.2f} s)"
                 if "steps" in extra:
                     line += f"  {extra['steps']} steps" + (" early stop" if extra["early_stopped"] else "")
                 rows.append(row)

@@ -44,42 +44,10 @@ import types
 import jax
 import jax.numpy as jnp
 import numpy as np
+from _timing import timed
 
 import divtools
 from divtools import variational as dv
-
-# ----------------------------------------------------------------------------
-# compile-time accounting (JAX monitoring events)
-
-_COMPILE_EVENTS = {
-    "/jax/core/compile/jaxpr_trace_duration": "trace",
-    "/jax/core/compile/jaxpr_to_mlir_module_duration": "lower",
-    "/jax/core/compile/backend_compile_duration": "compile",
-}
-_events: list[tuple[str, float]] = []
-
-
-def _listener(event, duration, **kwargs):
-    if event in _COMPILE_EVENTS:
-        _events.append((_COMPILE_EVENTS[event], duration))
-
-
-jax.monitoring.register_event_duration_secs_listener(_listener)
-
-
-def timed(fn):
-    """(result, wall seconds, {trace, lower, compile: seconds, n_compiles})."""
-    _events.clear()
-    t0 = time.perf_counter()
-    out = fn()
-    out = jax.block_until_ready(out)
-    wall = time.perf_counter() - t0
-    acc = {"trace": 0.0, "lower": 0.0, "compile": 0.0}
-    for kind, d in _events:
-        acc[kind] += d
-    acc["n_compiles"] = sum(1 for kind, _ in _events if kind == "compile")
-    acc["total"] = acc["trace"] + acc["lower"] + acc["compile"]
-    return out, wall, acc
 
 
 def fmt_s(t: float) -> str:
