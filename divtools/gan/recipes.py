@@ -27,13 +27,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import optax
-
 from divtools._core.keys import KeyLike
 from divtools.gan import datasets
 from divtools.gan import losses as _losses
 from divtools.gan.losses import LOSSES
-from divtools.gan.train import Generator, train
+from divtools.gan.train import Generator, cosine_decay, train
 from divtools.variational import checks
 
 __all__ = [
@@ -106,17 +104,12 @@ def paper(loss: str) -> dict:
     )
 
 
-def _decay(peak: float, steps: int):
-    """A cosine decay from ``peak`` to 1% of it over ``steps`` optimiser steps."""
-    return optax.cosine_decay_schedule(peak, steps, alpha=0.01)
-
-
 def _one_d_settings(loss: str) -> dict:
     s = dict(_ONE_D_BASE)
     s.update(ONE_D.get(loss, {}))
-    s["learning_rate"] = _decay(s.pop("peak_learning_rate"), s["steps"])
+    s["learning_rate"] = cosine_decay(s.pop("peak_learning_rate"), s["steps"])
     if "peak_critic_learning_rate" in s:  # over `steps` critic steps: with n_critic = 5, a fifth of the run
-        s["critic_learning_rate"] = _decay(s.pop("peak_critic_learning_rate"), s["steps"])
+        s["critic_learning_rate"] = cosine_decay(s.pop("peak_critic_learning_rate"), s["steps"])
     return s
 
 
@@ -182,5 +175,5 @@ def train_ring(loss: str, *, key: KeyLike, updates: str = "alternating", **overr
     s.update(overrides)
     if "peak_learning_rate" in s:
         peak = checks.positive("peak_learning_rate", s.pop("peak_learning_rate"))
-        s["learning_rate"] = _decay(peak, checks.count("steps", s["steps"]))
+        s["learning_rate"] = cosine_decay(peak, checks.count("steps", s["steps"]))
     return train(datasets.ring(), loss=loss, key=key, updates=updates, **s)

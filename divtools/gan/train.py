@@ -231,16 +231,17 @@ class GANConfig:
         unless the user gave them)."""
         lr, c_lr = loop.unwrap(self.learning_rate), loop.unwrap(self.critic_learning_rate)
         if lr is None:  # the default: cosine decays to 1% over each player's own steps
-            lr = _decay(spec.rate, self.steps)
-            c_lr = _decay(spec.critic_rate, self.steps * self.n_critic) if c_lr is None else c_lr
+            lr = cosine_decay(spec.rate, self.steps)
+            c_lr = cosine_decay(spec.critic_rate, self.steps * self.n_critic) if c_lr is None else c_lr
         g_opt, c_opt = self.generator_optimizer, self.critic_optimizer
         g_opt = loop.unwrap(g_opt) if g_opt is not None else spec.optimizer(lr)
         c_opt = loop.unwrap(c_opt) if c_opt is not None else spec.optimizer(c_lr if c_lr is not None else lr)
         return g_opt, c_opt
 
 
-def _decay(peak: float, steps: int) -> Any:
-    """A cosine decay from ``peak`` to 1% of it over ``steps`` optimiser steps."""
+def cosine_decay(peak: float, steps: int) -> Any:
+    """The optax schedule of :func:`train`'s default rates and of :mod:`divtools.gan.recipes`:
+    a cosine decay from ``peak`` to 1% of it over ``steps`` optimiser steps."""
     return optax.cosine_decay_schedule(peak, steps, alpha=0.01)
 
 
