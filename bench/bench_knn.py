@@ -6,9 +6,11 @@ Samples: ``n`` pairs ``(x, y)`` in ``R^d x R^d``, ``x ~ N(0, I)``, ``y = rho x +
 (``rho = 0.6``, coordinates paired), so ``I(X; Y) = -d/2 log(1 - rho^2)``; every
 estimator gets the same float64 arrays, ``k = 3``.
 
-* ``divtools``: :func:`divtools.knn.ksg_mutual_information` (blocked brute-force
-  distances, jit-compiled). The first call (tracing and XLA compilation, once per
-  shape) is timed apart from the median of the warm calls.
+* ``divtools``: :func:`divtools.knn.ksg_mutual_information` as a user calls it on
+  NumPy arrays: its k-d trees in low dimension, the blocked brute force (jit-compiled)
+  above (``search`` in the table). The first call (for the brute force: tracing and
+  XLA compilation, once per shape) is timed apart from the median of the warm calls.
+  ``brute_s`` is the brute force forced at every dimension, for comparison.
 * The scikit-learn anchor: at ``d = 1`` its own ``_compute_mi_cc(x, y, 3)`` (the
   estimator inside ``mutual_info_regression``), which accepts 1-D arrays only (it
   reshapes to ``(-1, 1)``); at ``d > 1`` the same calls with the arrays kept ``(n, d)``
@@ -64,9 +66,18 @@ def one_dimension(n: int, d: int, repeat: int) -> dict:
     x = rng.standard_normal((n, d))
     y = RHO * x + np.sqrt(1 - RHO**2) * rng.standard_normal((n, d))
     ours = lambda: knn.ksg_mutual_information(x, y, k=K)
+    search = "tree" if knn._trees(n, 2 * d) else "brute"
     t0 = time.perf_counter()
     first = ours()
     first_s = time.perf_counter() - t0
+
+    def brute():
+        knn._SEARCH = "brute"
+        try:
+            return knn.ksg_mutual_information(x, y, k=K)
+        finally:
+            knn._SEARCH = None
+
     if d == 1:
         x1, y1 = x[:, 0], y[:, 0]
         anchor_name = "sklearn _compute_mi_cc"
@@ -74,7 +85,7 @@ def one_dimension(n: int, d: int, repeat: int) -> dict:
     else:
         anchor_name = "sklearn.neighbors KSG (the _compute_mi_cc calls on (n, d) arrays)"
         anchor = lambda: sklearn_ksg(x, y, K)
-    fns = {"divtools": ours, "anchor": anchor}
+    fns = {"divtools": ours, "anchor": anchor, "brute": brute}
     if d == 1:
         fns["public"] = lambda: mutual_info_regression(x, y[:, 0], n_neighbors=K, random_state=0)
     t = interleaved(fns, repeat)
@@ -89,10 +100,13 @@ def one_dimension(n: int, d: int, repeat: int) -> dict:
         "anchor": anchor_name,
         "anchor_value": anchor_value,
         "abs_difference": abs(value - anchor_value),
+        "search": search,
         "divtools_first_call_s": first_s,
         "divtools_s": t["divtools"],
         "anchor_s": t["anchor"],
         "ratio_divtools_over_anchor": t["divtools"] / t["anchor"],
+        "brute_s": t["brute"],
+        "ratio_brute_over_anchor": t["brute"] / t["anchor"],
     }
     if d == 1:
         row["public_mutual_info_regression"] = float(fns["public"]()[0])
@@ -132,15 +146,16 @@ def main() -> None:
 
     print(f"\nKSG-1, k = {K}, n = {args.n} pairs, rho = {RHO} per coordinate; times: median of {args.repeat}")
     head = (
-        f"{'d':>3} {'exact':>8} {'divtools':>10} {'anchor':>10} {'|diff|':>8} "
-        f"{'first call':>10} {'divtools':>9} {'anchor':>9} {'ratio':>6}"
+        f"{'d':>3} {'exact':>8} {'divtools':>10} {'anchor':>10} {'|diff|':>8} {'search':>6} "
+        f"{'first call':>10} {'divtools':>9} {'anchor':>9} {'ratio':>6} {'brute':>8} {'ratio':>6}"
     )
     print(head)
     for r in rows:
         print(
             f"{r['d']:>3} {r['exact_mi']:>8.4f} {r['divtools']:>10.6f} {r['anchor_value']:>10.6f} "
-            f"{r['abs_difference']:>8.1e} {r['divtools_first_call_s']:>9.2f}s {r['divtools_s']:>8.3f}s "
-            f"{r['anchor_s']:>8.3f}s {r['ratio_divtools_over_anchor']:>6.2f}"
+            f"{r['abs_difference']:>8.1e} {r['search']:>6} {r['divtools_first_call_s']:>9.2f}s "
+            f"{r['divtools_s']:>8.3f}s {r['anchor_s']:>8.3f}s {r['ratio_divtools_over_anchor']:>6.2f} "
+            f"{r['brute_s']:>7.3f}s {r['ratio_brute_over_anchor']:>6.2f}"
         )
     for r in rows:
         if "public_s" in r:

@@ -72,7 +72,14 @@ def correlated(rng, n, rho=0.75, d=1):
 
 
 # --------------------------------------------------------------------------
-# (a) Agreement with references.
+# (a) Agreement with references, by both searches: k-d trees (concrete host input
+# in low dimension) and the blocked brute force (XLA).
+
+
+@pytest.fixture(params=["tree", "brute"])
+def search(request, monkeypatch):
+    monkeypatch.setattr(knn, "_SEARCH", request.param)
+    return request.param
 
 
 def _datasets():
@@ -85,7 +92,7 @@ def _datasets():
     yield "heavy tails n=2000", x, x * rng.lognormal(size=2000)
 
 
-def test_ksg1_matches_sklearn_compute_mi_cc():
+def test_ksg1_matches_sklearn_compute_mi_cc(search):
     for i, (name, x, y) in enumerate(_datasets()):
         for k in (3, 7) if i == 0 else (3,):
             ref = sk_mi._compute_mi_cc(x, y, k)
@@ -94,7 +101,7 @@ def test_ksg1_matches_sklearn_compute_mi_cc():
             assert abs(r.value - ref) <= 1e-12, (name, k, r.value, ref)
 
 
-def test_ksg1_matches_sklearn_on_tied_data_and_is_not_clamped():
+def test_ksg1_matches_sklearn_on_tied_data_and_is_not_clamped(search):
     rng = np.random.default_rng(12)
     x, y = correlated(rng, 500, rho=0.5)
     x, y = np.round(x, 1), np.round(y, 1)  # many ties, eps = 0 for some points
@@ -110,7 +117,7 @@ def test_ksg1_matches_sklearn_on_tied_data_and_is_not_clamped():
 
 
 @pytest.mark.parametrize("d", [2, 3])
-def test_ksg1_matches_sklearn_neighbors_in_several_dimensions(d):
+def test_ksg1_matches_sklearn_neighbors_in_several_dimensions(d, search):
     rng = np.random.default_rng(13 + d)
     x, y = correlated(rng, 800, rho=0.6, d=d)
     y = y[:, :-1]  # d_y = d - 1, not d_x
@@ -119,7 +126,7 @@ def test_ksg1_matches_sklearn_neighbors_in_several_dimensions(d):
 
 
 @pytest.mark.parametrize("d", [1, 2])
-def test_ksg2_matches_dense_reference(d):
+def test_ksg2_matches_dense_reference(d, search):
     rng = np.random.default_rng(20 + d)
     x, y = correlated(rng, 300, rho=0.8, d=d)
     for k in (1, 3):
@@ -127,14 +134,14 @@ def test_ksg2_matches_dense_reference(d):
         assert abs(r.value - ksg2_dense(x, y, k)) <= 1e-12
 
 
-def test_ksg2_ties_take_the_lower_index():
+def test_ksg2_ties_take_the_lower_index(search):
     rng = np.random.default_rng(23)
     x, y = np.round(correlated(rng, 300, rho=0.8), 1)
     r = knn.ksg_mutual_information(x, y, k=3, variant=2)
     assert abs(r.value - ksg2_dense(x, y, 3)) <= 1e-12
 
 
-def test_large_k_takes_top_k_and_agrees():
+def test_large_k_takes_top_k_and_agrees(search):
     rng = np.random.default_rng(24)
     x, y = correlated(rng, 500)
     assert knn._PASSES_K < 40
@@ -147,7 +154,7 @@ def test_large_k_takes_top_k_and_agrees():
 
 
 @pytest.mark.parametrize("d, k", [(1, 1), (3, 4)])
-def test_wkv_matches_kdtree_reference(d, k):
+def test_wkv_matches_kdtree_reference(d, k, search):
     rng = np.random.default_rng(30 + d)
     p = rng.normal(size=(700, d) if d > 1 else 700)
     q = 0.5 + 1.3 * rng.normal(size=(900, d) if d > 1 else 900)
@@ -158,6 +165,7 @@ def test_wkv_matches_kdtree_reference(d, k):
 def test_broadcast_distances_above_the_unrolled_dimension(monkeypatch):
     """Distances over more than ``_UNROLL_D`` coordinates (one broadcast reduction): a
     shape no other test uses, traced afresh with the limit lowered."""
+    monkeypatch.setattr(knn, "_SEARCH", "brute")
     monkeypatch.setattr(knn, "_UNROLL_D", 1)
     rng = np.random.default_rng(41)
     x, y = correlated(rng, 150, d=3)
@@ -166,7 +174,8 @@ def test_broadcast_distances_above_the_unrolled_dimension(monkeypatch):
     assert abs(knn.wkv_kl_divergence(p, q).value - wkv_kdtree(p, q, 1)) <= 1e-12
 
 
-def test_block_size_changes_nothing():
+def test_block_size_changes_nothing(monkeypatch):
+    monkeypatch.setattr(knn, "_SEARCH", "brute")
     rng = np.random.default_rng(40)
     x, y = correlated(rng, 500, d=2)
     for v in (1, 2):
@@ -174,6 +183,59 @@ def test_block_size_changes_nothing():
         assert knn.ksg_mutual_information(x, y, variant=v, block_size=7) == base  # padded blocks
     p, q = rng.normal(size=(300, 2)), rng.normal(size=(400, 2))
     assert knn.wkv_kl_divergence(p, q, k=2, block_size=13) == knn.wkv_kl_divergence(p, q, k=2)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_trees_and_brute_force_count_alike_on_tied_data(d, monkeypatch):
+    """Coarsely rounded data: many zero distances, ties at the k-th joint distance
+    (variant 2 redoes those rows from a radius query and takes the lower rows) and
+    marginal distances equal to the radius. The counts are the same integers."""
+    rng = np.random.default_rng(70 + d)
+    x, y = correlated(rng, 400, rho=0.7, d=d)
+    x, y = np.round(x, 0), np.round(y, 1)
+    for k in (1, 3, 6):
+        for variant in (1, 2):
+            monkeypatch.setattr(knn, "_SEARCH", "tree")
+            xs, ys = x.reshape(400, -1), y.reshape(400, -1)
+            tree = knn._ksg_tree_counts(xs, ys, k, variant)
+            brute = knn._ksg_counts(jnp.asarray(xs), jnp.asarray(ys), k=k, variant=variant, block=64)
+            np.testing.assert_array_equal(tree[0], brute[0])
+            np.testing.assert_array_equal(tree[1], brute[1])
+            r = knn.ksg_mutual_information(x, y, k=k, variant=variant)
+            monkeypatch.setattr(knn, "_SEARCH", "brute")
+            b = knn.ksg_mutual_information(x, y, k=k, variant=variant)
+            assert abs(r.value - b.value) <= 1e-13 and abs(r.stderr - b.stderr) <= 1e-13
+            if variant == 2 and d == 1:
+                assert abs(r.value - ksg2_dense(x, y, k)) <= 1e-12
+
+
+def test_wkv_trees_and_brute_force_agree(monkeypatch):
+    rng = np.random.default_rng(75)
+    for d, k in ((1, 1), (2, 3), (4, 2), (6, 5)):
+        p, q = rng.normal(size=(600, d)), rng.normal(0.4, 1.1, size=(500, d))
+        values = []
+        for s in ("tree", "brute"):
+            monkeypatch.setattr(knn, "_SEARCH", s)
+            values.append(knn.wkv_kl_divergence(p, q, k=k))
+        assert abs(values[0].value - values[1].value) <= 1e-13, d
+        assert abs(values[0].stderr - values[1].stderr) <= 1e-13, d
+
+
+def test_search_rule_trees_in_low_dimension_without_compiling(monkeypatch):
+    """Concrete host input in low dimension never reaches XLA (no compilation); above
+    the measured dimension, and for traced input, the brute force runs."""
+    assert knn._trees(100, 4) and knn._trees(6000, 6) and knn._trees(20_000, 8)
+    assert not knn._trees(1000, 5) and not knn._trees(6000, 8) and not knn._trees(10**6, 9)
+    monkeypatch.setattr(knn, "_ksg", lambda *a, **s: pytest.fail("brute force for a tree problem"))
+    monkeypatch.setattr(knn, "_wkv", lambda *a, **s: pytest.fail("brute force for a tree problem"))
+    rng = np.random.default_rng(76)
+    x, y = correlated(rng, 3000, d=2)
+    assert abs(knn.ksg_mutual_information(x, y).value - ksg1_neighbors(x, y, 3)) <= 1e-12
+    r = knn.ksg_mutual_information(jnp.asarray(x), jnp.asarray(y))  # concrete JAX on the CPU
+    assert isinstance(r.value, jax.Array)
+    assert abs(knn.wkv_kl_divergence(x, y).value - wkv_kdtree(x, y, 1)) <= 1e-12
+    with pytest.raises(BaseException, match="brute force"):
+        jax.jit(lambda a, b: knn.ksg_mutual_information(a, b).value)(x, y)
 
 
 # --------------------------------------------------------------------------
@@ -242,7 +304,7 @@ def test_wkv_gaussians_in_one_and_two_dimensions():
 
 
 @pytest.mark.parametrize("variant", [1, 2])
-def test_ksg_permutation_invariant_and_symmetric(variant):
+def test_ksg_permutation_invariant_and_symmetric(variant, search):
     rng = np.random.default_rng(50)
     x, y = correlated(rng, 500, d=2)
     r = knn.ksg_mutual_information(x, y, variant=variant)
@@ -255,7 +317,7 @@ def test_ksg_permutation_invariant_and_symmetric(variant):
     assert rs.value != knn.ksg_mutual_information(x, 3 * y, variant=variant).value  # not scale-free
 
 
-def test_wkv_invariances():
+def test_wkv_invariances(search):
     rng = np.random.default_rng(51)
     p, q = rng.normal(size=(300, 2)), rng.normal(0.3, 1.2, size=(400, 2))
     r = knn.wkv_kl_divergence(p, q, k=2)
@@ -306,7 +368,8 @@ _Y = np.cos(np.linspace(0.0, 3.0, 20))
     ],
 )
 def test_ksg_bad_arguments_name_themselves(kwargs, error, name, monkeypatch):
-    monkeypatch.setattr(knn, "_ksg", lambda *a, **s: pytest.fail("computed before the checks"))
+    for fn in ("_ksg", "_ksg_tree"):
+        monkeypatch.setattr(knn, fn, lambda *a, **s: pytest.fail("computed before the checks"))
     args = dict(x=_X, y=_Y) | kwargs
     with pytest.raises(error, match=f"^{name}:"):
         knn.ksg_mutual_information(args.pop("x"), args.pop("y"), **args)
@@ -329,13 +392,14 @@ def test_ksg_bad_arguments_name_themselves(kwargs, error, name, monkeypatch):
     ],
 )
 def test_wkv_bad_arguments_name_themselves(kwargs, error, name, monkeypatch):
-    monkeypatch.setattr(knn, "_wkv", lambda *a, **s: pytest.fail("computed before the checks"))
+    for fn in ("_wkv", "_wkv_tree"):
+        monkeypatch.setattr(knn, fn, lambda *a, **s: pytest.fail("computed before the checks"))
     args = dict(x_p=_X, x_q=_Y) | kwargs
     with pytest.raises(error, match=f"^{name}:"):
         knn.wkv_kl_divergence(args.pop("x_p"), args.pop("x_q"), **args)
 
 
-def test_wkv_zero_distances_are_named():
+def test_wkv_zero_distances_are_named(search):
     q = np.r_[_Y[1:], 2.5]  # cos(0) = 1 is a point of _X
     p = _X.copy()
     p[4] = p[3]  # a repeated point of x_p
@@ -353,7 +417,7 @@ def test_wkv_zero_distances_are_named():
 # (e) The array rule and tracing.
 
 
-def test_numpy_in_numpy_out_in_its_dtype_with_x64_off():
+def test_numpy_in_numpy_out_in_its_dtype_with_x64_off(search):
     rng = np.random.default_rng(60)
     x, y = correlated(rng, 500)
     ref = knn.ksg_mutual_information(x, y)
