@@ -250,3 +250,60 @@ def test_gan_standardize_off_and_init_keep_their_coordinates():
     assert r.generator.frame is None
     with pytest.raises(TypeError, match="standardize"):
         gan.train(x, key=0, standardize="yes")
+
+
+# --- the generator's moving average (ema) ------------------------------------------------
+
+
+def _layers(g):
+    return [np.asarray(a, np.float64) for a in jax.tree_util.tree_leaves(g.layers)]
+
+
+def test_gan_average_follows_its_recurrence_and_leaves_the_iterates_alone():
+    """avg_t = b_t avg_{t-1} + (1 - b_t) theta_t, b_t = min(ema, (1 + t) / (10 + t)),
+    from the initial generator; the iterates theta_t are those of ema=None, bit for bit."""
+    x = np.random.default_rng(2).normal(1.0, 2.0, 2000)
+    kw = dict(steps=3, eval_every=1, generator_hidden=(8,), critic_hidden=(8,), eval_size=200)
+    plain = gan.train(x, key=3, ema=None, **kw)
+    assert plain.last is not None
+    for a, b in zip(_layers(plain.generator), _layers(plain.last)):
+        np.testing.assert_array_equal(a, b)
+    avg = gan.train(x, key=3, ema=0.2, **kw)
+    for a, b in zip(_layers(avg.last), _layers(plain.generator)):
+        np.testing.assert_array_equal(a, b)  # the same iterates
+    np.testing.assert_array_equal(avg.history.generator_loss, plain.history.generator_loss)
+    thetas = [_layers(jax.tree_util.tree_map(lambda a, i=i: a[i], plain.checkpoints)) for i in range(4)]
+    expected = thetas[0]
+    for t in (1, 2, 3):
+        b = min(0.2, (1 + t) / (10 + t))
+        expected = [b * e + (1 - b) * th for e, th in zip(expected, thetas[t])]
+        got = _layers(jax.tree_util.tree_map(lambda a, t=t: a[t], avg.checkpoints))
+        for e, g in zip(expected, got):
+            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
+    for e, g in zip(expected, _layers(avg.generator)):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
+    assert not np.array_equal(_layers(avg.generator)[0], _layers(avg.last)[0])
+    # a batch of keys: one average per run
+    batch = gan.train(x, key=np.arange(2), ema=0.2, **kw)
+    one = batch.seed(1)
+    assert one.last is not None and _layers(one.generator)[0].shape == _layers(avg.generator)[0].shape
+
+
+@pytest.mark.parametrize("bad, error", [(1.0, ValueError), (-0.1, ValueError), ("0.9", TypeError)])
+def test_gan_ema_is_checked(bad, error):
+    with pytest.raises(error, match="^ema:"):
+        gan.train(np.zeros(10) + np.arange(10), key=0, ema=bad)
+
+
+def test_gan_default_wasserstein_losses_reach_the_standard_normal():
+    """WGAN (clip 0.05) and WGAN-GP with nothing but the data and a key: the averaged
+    generator within W_1 0.05 of N(0, 1) (measured 0.012-0.030 over 4 seeds each; the
+    last iterates of WGAN-GP 0.096-0.18, WGAN at clip 0.01 0.059-0.079)."""
+    from scipy.stats import norm
+
+    x = np.random.default_rng(1).normal(0.0, 1.0, 20_000).astype(np.float32)
+    for loss in ("wgan-gp", "wgan"):
+        r = gan.train(x, loss=loss, key=0)
+        s = np.sort(np.asarray(r.generator(jax.random.key(99), 100_000))[:, 0].astype(np.float64))
+        w1 = np.mean(np.abs(s - norm.ppf((np.arange(s.size) + 0.5) / s.size)))
+        assert w1 < 0.05, (loss, w1)

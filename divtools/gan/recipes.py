@@ -54,6 +54,8 @@ _ONE_D_BASE = dict(
     peak_learning_rate=1e-2,
     standardize=False,
     penalty=10.0,
+    clip=0.01,
+    ema=None,
 )
 
 ONE_D = {
@@ -86,7 +88,7 @@ def paper(loss: str) -> dict:
     paper's optimiser at its constant rate (DCGAN's Adam 2e-4 with ``b1 = 0.5`` for the
     classifier and f-GAN losses; WGAN's RMSProp 5e-5 with ``c = 0.01``; WGAN-GP's Adam
     1e-4, betas ``(0, 0.9)``, ``lambda = 10``), batches of 64, the paper's ``n_critic``,
-    and the data's own coordinates (``standardize=False``).
+    the data's own coordinates (``standardize=False``) and the last iterate (``ema=None``).
 
     Example:
       >>> from divtools.gan import recipes
@@ -101,6 +103,7 @@ def paper(loss: str) -> dict:
         penalty=10.0,
         clip=0.01,
         standardize=False,
+        ema=None,
     )
 
 
@@ -137,7 +140,9 @@ def train_one_d(loss: str, *, key: KeyLike, **overrides: Any) -> Any:
     return train(ONE_D_TARGET, loss=loss, key=key, init=Generator.affine(1.0, 0.0), **s)
 
 
-RING = dict(generator_hidden=(128, 128), critic_hidden=(128, 128), latent_dim=2, batch_size=64, steps=4000)
+RING = dict(
+    generator_hidden=(128, 128), critic_hidden=(128, 128), latent_dim=2, batch_size=64, steps=4000, ema=None
+)
 """Settings for the ring of 8 (each loss's :func:`paper` settings otherwise; see :data:`RING_OVERRIDES`)."""
 
 RING_OVERRIDES = {"wgan-gp": dict(penalty=0.1, peak_learning_rate=1e-3)}
