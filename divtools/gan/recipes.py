@@ -88,7 +88,8 @@ def paper(loss: str) -> dict:
     paper's optimiser at its constant rate (DCGAN's Adam 2e-4 with ``b1 = 0.5`` for the
     classifier and f-GAN losses; WGAN's RMSProp 5e-5 with ``c = 0.01``; WGAN-GP's Adam
     1e-4, betas ``(0, 0.9)``, ``lambda = 10``), batches of 64, the paper's ``n_critic``,
-    the data's own coordinates (``standardize=False``) and the last iterate (``ema=None``).
+    the data's own coordinates (``standardize=False``), the last iterate (``ema=None``) and
+    a 2x128 ReLU generator of normal noise.
 
     Example:
       >>> from divtools.gan import recipes
@@ -104,6 +105,8 @@ def paper(loss: str) -> dict:
         clip=0.01,
         standardize=False,
         ema=None,
+        prior="normal",
+        generator_hidden=(128, 128),
     )
 
 
@@ -141,7 +144,13 @@ def train_one_d(loss: str, *, key: KeyLike, **overrides: Any) -> Any:
 
 
 RING = dict(
-    generator_hidden=(128, 128), critic_hidden=(128, 128), latent_dim=2, batch_size=64, steps=4000, ema=None
+    generator_hidden=(128, 128),
+    critic_hidden=(128, 128),
+    latent_dim=2,
+    prior="normal",
+    batch_size=64,
+    steps=4000,
+    ema=None,
 )
 """Settings for the ring of 8 (each loss's :func:`paper` settings otherwise; see :data:`RING_OVERRIDES`)."""
 

@@ -295,8 +295,8 @@ def train(
     steps: int = 2000,
     batch_size: int = 256,
     latent_dim: int | None = None,
-    prior: str = "normal",
-    generator_hidden: Sequence[int] = (128, 128),
+    prior: str | None = None,
+    generator_hidden: Sequence[int] | None = None,
     critic_hidden: Sequence[int] = (128, 128),
     learning_rate: float | None = None,
     critic_learning_rate: float | None = None,
@@ -336,9 +336,14 @@ def train(
       latent_dim: the latent dimension (default the data's dimension, and 8 for 1-D
         data: measured with the defaults on N(0, 1), a 1-D latent left W_1 at
         0.014-0.19 over 4 seeds and 8 at 0.022-0.059, while on the ring of 8 a latent
-        of 8 lost modes that 2 covers); ``prior``: ``"normal"`` or ``"uniform"``.
+        of 8 lost modes that 2 covers); ``prior``: ``"normal"`` or ``"uniform"``
+        (default: normal for 1-D data, uniform otherwise).
       generator_hidden, critic_hidden: hidden widths of the two ReLU networks;
-        ``generator_hidden=()`` makes an affine generator.
+        ``generator_hidden=()`` makes an affine generator. Defaults: the critic
+        2x128; the generator 2x128 for 1-D data, 2x256 otherwise (on the ring of 8
+        with std / radius 0.01, the non-saturating loss covered 8 of 8 modes on 2 of
+        10 seeds with a normal prior and 2x128, 4 with a uniform prior or 2x256
+        alone, 8 and 5 (seeds 0-9, 10-19) with both).
       learning_rate, critic_learning_rate: the loss's optimiser (Adam, betas
         ``(0.5, 0.999)``; WGAN: RMSProp; WGAN-GP/LP: Adam, betas ``(0, 0.9)``) with
         these rates (a number or an optax schedule; the critic's defaults to
@@ -418,13 +423,14 @@ def train(
     """
     spec = ls.loss(loss)
     updates = checks.choice("updates", updates, ("alternating", "simultaneous"))
-    prior = checks.choice("prior", prior, ("normal", "uniform"))
+    prior = checks.choice("prior", prior, ("normal", "uniform"), optional=True)
     key = checks.key(key, batch=True)
     n_critic = checks.count("n_critic", n_critic, optional=True)
     steps = checks.count("steps", steps)
     batch_size = checks.count("batch_size", batch_size)
     latent_dim = checks.count("latent_dim", latent_dim, optional=True)
-    generator_hidden = checks.widths("generator_hidden", generator_hidden)
+    if generator_hidden is not None:
+        generator_hidden = tuple(checks.widths("generator_hidden", generator_hidden))
     critic_hidden = checks.widths("critic_hidden", critic_hidden)
     learning_rate = checks.learning_rate("learning_rate", learning_rate)
     critic_learning_rate = checks.learning_rate("critic_learning_rate", critic_learning_rate)
@@ -480,7 +486,7 @@ def train(
             batch_size,
             latent_dim,
             prior,
-            tuple(generator_hidden),
+            generator_hidden,
             tuple(critic_hidden),
             learning_rate,
             critic_learning_rate,
@@ -552,6 +558,12 @@ def _train(
             g_hidden = tuple(W.shape[1] for W, _ in init.layers[:-1])
     if latent_dim is None:  # measured: a 1-D latent folds into gaps and kinks, 8 do not; d on the ring
         latent_dim = 8 if d == 1 else d
+    # measured on the ring of 8 (std / radius 0.01, non-saturating loss, seeds 0-9): a normal
+    # prior and 2x128 covered 8/8 modes on 2 seeds, a uniform prior 4, 2x256 4, both 8
+    if prior is None:
+        prior = "normal" if d == 1 else "uniform"
+    if g_hidden is None:
+        g_hidden = (128, 128) if d == 1 else (256, 256)
     config = GANConfig(
         spec.name,
         updates,
