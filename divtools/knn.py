@@ -316,7 +316,7 @@ def _others(dist: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     n, w = idx.shape
     self_ = idx == np.arange(n)[:, None]
     missing = ~self_.any(axis=1)
-    self_[missing, -1] = True  # drop the farthest instead; such rows are redone
+    self_[missing, -1] = True  # drop the farthest instead (all at distance 0 then)
     keep = ~self_
     return dist[keep].reshape(n, w - 1), idx[keep].reshape(n, w - 1), missing
 
@@ -330,9 +330,9 @@ def _ksg_tree_counts(x: np.ndarray, y: np.ndarray, k: int, variant: int) -> tupl
     n = x.shape[0]
     z = np.hstack((x, y))
     tz = _tree(z)
-    # the k + 2 nearest, the point itself among them: k + 1 others, one past the k-th
-    # to see whether the k-th distance is tied
-    dist, idx, redo = _others(*_query(tz, z, min(k + 2, n), np.inf))
+    # the k + 1 nearest, the point itself among them; for variant 2 one more, past the
+    # k-th other, to see whether the k-th distance is tied
+    dist, idx, redo = _others(*_query(tz, z, min(k + (2 if variant == 2 else 1), n), np.inf))
     eps = dist[:, k - 1]
     if variant == 1:
         rx = ry = np.nextafter(eps, 0.0)
