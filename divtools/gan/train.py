@@ -588,6 +588,7 @@ def _train(
         bool(batched),
         g_net,
         c_net,
+        ema=ema,
     )
     if not standardize:
         frame = nw.Frame.identity(d, dtype)
@@ -597,7 +598,7 @@ def _train(
     runs = int(key.shape[0]) if batched else 1
     names = ("critic", "generator")
     with pg.reporting(steps, runs, names, f"gan.train {spec.name}", progress, callback) as rep:
-        config = dataclasses.replace(config, report=rep.on, mesh=mesh, ema=ema)
+        config = dataclasses.replace(config, report=rep.on, mesh=mesh)
         generator, last, critic, values, g_losses, checkpoints = _loop(
             config, key, array, init, frame, rep.token()
         )
